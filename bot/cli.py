@@ -1,0 +1,147 @@
+"""The `zanbot` command line: chat, match, eval, kb dump, content check, run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Config, settings_help
+from bot.content import ContentError
+from bot.evaluation import evaluate, read_cases
+from bot.library import Library
+
+EPILOG = "configuration (environment variables or .env):\n" + settings_help()
+
+
+def _library(args: argparse.Namespace, config: Config) -> Library:
+    """Load the content named by --content (or the configuration); exit with its problems."""
+    root = args.content or config.content_dir
+    try:
+        return Library(root)
+    except ContentError as exc:
+        print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
+        print(f"content is invalid: {len(exc.problems)} problem(s)", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def cmd_chat(args: argparse.Namespace, config: Config) -> int:
+    from bot.chat import run_chat
+    from bot.dialogue import Assistant
+
+    run_chat(Assistant(_library(args, config)), lang=args.lang, stdin=sys.stdin, stdout=sys.stdout)
+    return 0
+
+
+def cmd_match(args: argparse.Namespace, config: Config) -> int:
+    matcher = _library(args, config).matcher
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            print(f"stdin:{number}: expected a JSON object with a \"text\" string: {exc}",
+                  file=sys.stderr)  # fmt: skip
+            print(json.dumps({"error": str(exc), "line": number}), flush=True)
+            continue
+        match = matcher.match(text)
+        candidates = [
+            {"topic": c.topic, "score": round(float(c.score), 4)} for c in match.candidates
+        ]
+        out = {"text": text, "lang": match.lang, "topic": match.topic, "candidates": candidates[:3]}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    matcher = _library(args, config).matcher
+
+    def predict(text: str) -> tuple[str | None, str, str]:
+        match = matcher.match(text)
+        return match.topic, match.lang, match.decision
+
+    report = evaluate(read_cases(args.file), predict)
+    print(report.format(show_misses=not args.quiet))
+    return 0
+
+
+def cmd_kb_dump(args: argparse.Namespace, config: Config) -> int:
+    kb = _library(args, config).kb
+    for topic in sorted(kb, key=lambda t: (t.id, t.lang)):
+        row = {
+            "id": topic.id,
+            "lang": topic.lang,
+            "title": topic.title,
+            "category": topic.category,
+            "questions": list(topic.questions),
+        }
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def cmd_content_check(args: argparse.Namespace, config: Config) -> int:
+    from bot.checks import check_content
+
+    root = args.content or config.content_dir
+    return check_content(root, output=args.format, stream=sys.stdout)
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    if not config.token:
+        print("TELEGRAM_BOT_TOKEN is not set: use `zanbot chat` for the terminal chat.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    from bot.telegram.app import run_bot
+
+    return run_bot(config, _library(args, config), webhook_url=args.webhook)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zanbot",
+        description="Zanbot: a Russian/Kazakh legal-awareness chatbot. With no command it runs "
+        "the Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise the terminal chat.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command")
+    content = argparse.ArgumentParser(add_help=False)
+    content.add_argument("--content", type=Path, help="content directory (default: bundled)")
+
+    p = sub.add_parser("chat", parents=[content], help="talk to the bot in the terminal")
+    p.add_argument("--lang", choices=("ru", "kk"), help="skip the language question")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("match", parents=[content], help='match JSON lines {"text": ...} from stdin')
+    p.set_defaults(func=cmd_match)
+    p = sub.add_parser("eval", parents=[content], help="measure the matcher on a TSV file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--quiet", action="store_true", help="do not list the misses")
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = p.add_subparsers(dest="kb_command", required=True)
+    d = kb_sub.add_parser("dump", parents=[content], help="print topics as JSON lines")
+    d.set_defaults(func=cmd_kb_dump)
+    p = sub.add_parser("content", help="content tools for staff")
+    c_sub = p.add_subparsers(dest="content_command", required=True)
+    c = c_sub.add_parser("check", parents=[content], help="validate the content")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(func=cmd_content_check)
+    p = sub.add_parser("run", parents=[content], help="run the Telegram bot")
+    p.add_argument("--webhook", metavar="URL", help="run a webhook server for this public URL")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config = Config.load()
+    if args.command is None:
+        args.content, args.webhook, args.lang = None, None, None
+        return cmd_run(args, config) if config.token else cmd_chat(args, config)
+    return int(args.func(args, config))

@@ -1,0 +1,168 @@
+"""The conversation, independent of any channel: a question in, a reply with buttons out.
+
+The Telegram handlers and the terminal chat are thin adapters over `Assistant`; buttons carry
+short callback strings (at most 64 bytes, Telegram's limit) that the adapters hand back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from markupsafe import escape
+
+from bot.content import CATEGORIES, Topic
+from bot.i18n import _, __, use_locale
+from bot.library import Library
+from bot.matcher import Match
+from bot.privacy import looks_sensitive
+from bot.render import html_to_text, render_topic, split_message
+
+MAX_QUESTION = 1000  # longer messages are matched on their beginning
+LANG_NAMES = {"ru": "Русский", "kk": "Қазақша"}
+CATEGORY_LABELS = {
+    "articles": __("📜 New Criminal Code articles"),
+    "fraud": __("🛡 Fraud: how not to be deceived"),
+    "hearings": __("🏛 Public hearings"),
+    "info": __("ℹ️ Useful information"),
+}
+MENU_CATEGORIES = tuple(c for c in CATEGORIES if c in CATEGORY_LABELS)
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to show: Telegram HTML, its language, and rows of buttons."""
+
+    html: str
+    lang: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    kind: str = "info"  # answer, clarify, unknown, empty, menu, info
+    topic: str | None = None
+
+    @property
+    def parts(self) -> list[str]:
+        """The HTML split into messages under Telegram's limit."""
+        return split_message(self.html)
+
+    @property
+    def text(self) -> str:
+        return html_to_text(self.html)
+
+
+def menu_button() -> Button:
+    return Button(_("☰ Menu"), "menu")
+
+
+class Assistant:
+    """Answer questions and browse topics from the library's current snapshot."""
+
+    def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.library = library
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
+        """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
+        snapshot = self.library.snapshot
+        question = text.strip()[:MAX_QUESTION]
+        match = snapshot.matcher.match(question, lang=lang)
+        # Answer in the other language only on clear evidence; offer to switch for good.
+        detector = snapshot.matcher.detector
+        reply_lang = detector.detect(question, default=lang, margin=3.0) if question else lang
+        warning = None
+        with use_locale(reply_lang):
+            if looks_sensitive(text):
+                warning = _(
+                    "Never send anyone card numbers, CVV, codes from SMS or your IIN — not even "
+                    "to this bot. We have not saved what you typed."
+                )
+            if match.decision == "empty":
+                reply = self._empty(reply_lang)
+            elif match.decision == "answer" and match.topic:
+                reply = self.topic(match.topic, reply_lang, warning=warning)
+            else:
+                reply = self._not_sure(match, reply_lang, warning)
+            if reply_lang != lang:
+                switch = _("Switch to {language}").format(language=LANG_NAMES[reply_lang])
+                extra = ((Button(switch, f"lang:{reply_lang}"),),)
+                reply = Reply(
+                    reply.html, reply.lang, reply.buttons + extra, reply.kind, reply.topic
+                )
+        return reply, match
+
+    def _empty(self, lang: str) -> Reply:
+        html = _("Please write your question in words, for example: «what is stalking».")
+        return Reply(str(escape(html)), lang, ((menu_button(),),), kind="empty")
+
+    def _not_sure(self, match: Match, lang: str, warning: str | None) -> Reply:
+        kb = self.library.kb
+        options = [(c.topic, kb.get(c.topic, lang)) for c in match.candidates]
+        rows = tuple((Button(t.title, f"t:{tid}"),) for tid, t in options if t is not None)
+        if match.decision == "clarify" and rows:
+            html = escape(_("Did you mean one of these topics?"))
+            kind = "clarify"
+        else:
+            text = _(
+                "Sorry, I don't know the answer to that. I can tell you about the new articles of "
+                "the Criminal Code, online fraud, fakes and public hearings: choose a topic below."
+            )
+            html, kind = escape(text), "unknown"
+        if warning:
+            html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
+        return Reply(str(html), lang, (*rows, (menu_button(),)), kind=kind)
+
+    def topic(self, topic_id: str, lang: str, *, warning: str | None = None) -> Reply:
+        """Show one topic with buttons for related topics, feedback and the menu."""
+        kb = self.library.kb
+        topic = kb.get(topic_id, lang)
+        if topic is None:
+            with use_locale(lang):
+                return self._not_sure(Match("", lang, "unknown", ()), lang, warning)
+        with use_locale(lang):
+            html = render_topic(topic, kb, now=self.clock(), warning=warning)
+            related = [kb.get(r, lang) for r in topic.related]
+            rows: list[tuple[Button, ...]] = [
+                (Button(t.title, f"t:{t.id}"),) for t in related if t is not None
+            ]
+            if topic.category != "smalltalk":
+                rows.append(
+                    (Button(_("👍 Helpful"), f"fb:{topic.id}:1"),
+                     Button(_("👎 Not helpful"), f"fb:{topic.id}:0"))
+                )  # fmt: skip
+            rows.append((menu_button(),))
+        return Reply(html, lang, tuple(rows), kind="answer", topic=topic.id)
+
+    def menu(self, lang: str) -> Reply:
+        """Show the topic categories."""
+        kb = self.library.kb
+        with use_locale(lang):
+            rows = tuple(
+                (Button(str(CATEGORY_LABELS[c]), f"cat:{c}"),)
+                for c in MENU_CATEGORIES
+                if kb.in_category(c, lang)
+            )
+            html = escape(_("Choose a topic:"))
+        return Reply(str(html), lang, rows, kind="menu")
+
+    def category(self, category: str, lang: str) -> Reply:
+        """Show the topics of one category, with a way back."""
+        topics: list[Topic] = self.library.kb.in_category(category, lang)
+        with use_locale(lang):
+            if category not in CATEGORY_LABELS or not topics:
+                return self.menu(lang)
+            rows = [(Button(t.title, f"t:{t.id}"),) for t in topics]
+            rows.append((Button(_("⬅️ Back"), "menu"),))
+            html = f"<b>{escape(str(CATEGORY_LABELS[category]))}</b>"
+        return Reply(html, lang, tuple(rows), kind="menu")
+
+    def choose_language(self) -> Reply:
+        """Ask for the language in both languages (the user may read only one)."""
+        html = "Выберите язык / Тілді таңдаңыз:"
+        buttons = (tuple(Button(name, f"lang:{code}") for code, name in LANG_NAMES.items()),)
+        return Reply(html, "ru", buttons, kind="menu")

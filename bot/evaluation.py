@@ -1,0 +1,110 @@
+"""Measure the matcher on a TSV of questions: `lang<TAB>expected ids|…<TAB>text`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Case:
+    lang: str
+    expected: frozenset[str]  # {"none"}: no topic may be chosen
+    text: str
+    line: int
+
+    @property
+    def in_scope(self) -> bool:
+        return NONE not in self.expected
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    topic: str | None
+    lang: str
+    decision: str
+
+    @property
+    def correct(self) -> bool:
+        if self.case.in_scope:
+            return self.topic in self.case.expected
+        return self.topic is None
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @staticmethod
+    def _share(items: list[Outcome], good: Callable[[Outcome], bool]) -> tuple[int, int]:
+        return sum(1 for o in items if good(o)), len(items)
+
+    def accuracy(self, *, lang: str | None = None, in_scope: bool | None = None) -> tuple[int, int]:
+        items = [
+            o
+            for o in self.outcomes
+            if (lang is None or o.case.lang == lang)
+            and (in_scope is None or o.case.in_scope == in_scope)
+        ]
+        return self._share(items, lambda o: o.correct)
+
+    def language_accuracy(self) -> tuple[int, int]:
+        return self._share(self.outcomes, lambda o: o.lang == o.case.lang)
+
+    @property
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.correct]
+
+    def format(self, *, show_misses: bool = True) -> str:
+        def pct(pair: tuple[int, int]) -> str:
+            good, total = pair
+            return f"{100 * good / total:5.1f}% ({good}/{total})" if total else "   n/a"
+
+        langs = sorted({o.case.lang for o in self.outcomes})
+        lines = [f"top-1 accuracy overall:     {pct(self.accuracy())}"]
+        lines += [
+            f"top-1 accuracy {lang}:          {pct(self.accuracy(lang=lang))}" for lang in langs
+        ]
+        lines += [
+            f"in-scope top-1 accuracy:    {pct(self.accuracy(in_scope=True))}",
+            f"out-of-scope refused:       {pct(self.accuracy(in_scope=False))}",
+            f"language detection:         {pct(self.language_accuracy())}",
+        ]
+        if show_misses and self.misses:
+            lines.append(f"misses ({len(self.misses)}):")
+            for o in self.misses:
+                expected = "|".join(sorted(o.case.expected))
+                lines.append(
+                    f"  line {o.case.line} [{o.case.lang}→{o.lang}] {o.case.text!r}: "
+                    f"expected {expected}, got {o.topic or NONE} ({o.decision})"
+                )
+        return "\n".join(lines)
+
+
+def read_cases(path: Path | str) -> list[Case]:
+    """Read an evaluation TSV; lines starting with # are comments."""
+    cases = []
+    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 3:
+            raise ValueError(f"{path}:{number}: expected 3 tab-separated columns")
+        lang, expected, text = parts
+        cases.append(Case(lang.strip(), frozenset(expected.strip().split("|")), text, number))
+    return cases
+
+
+def evaluate(
+    cases: Iterable[Case], predict: Callable[[str], tuple[str | None, str, str]]
+) -> Report:
+    """Run `predict(text) -> (topic or None, detected lang, decision)` over every case."""
+    report = Report()
+    for case in cases:
+        topic, lang, decision = predict(case.text)
+        report.outcomes.append(Outcome(case, topic, lang, decision))
+    return report

@@ -1,0 +1,106 @@
+"""Load the whole knowledge base from a content directory and check it as a whole."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import jinja2
+
+from bot.content import ContentError, KnowledgeBase, Problem, Topic, parse_topic
+from bot.language import LANGS
+from bot.text import fold
+
+
+def default_content_dir() -> Path:
+    """Return the bundled content: bot/content when installed, ./content in a checkout."""
+    package_dir = Path(__file__).resolve().parent
+    installed = package_dir / "content"
+    return installed if (installed / "ru").is_dir() else package_dir.parent / "content"
+
+
+def _template_problems(topic: Topic) -> list[Problem]:
+    try:
+        jinja2.Environment(autoescape=True).parse(topic.body)
+    except jinja2.TemplateSyntaxError as exc:
+        line = topic.body_line + (exc.lineno or 1) - 1
+        return [Problem(topic.path, line, f"template error: {exc.message}")]
+    return []
+
+
+def _cross_problems(topics: list[Topic]) -> list[Problem]:
+    problems: list[Problem] = []
+    by_key: dict[tuple[str, str], Topic] = {}
+    for topic in topics:
+        key = (topic.lang, topic.id)
+        if key in by_key:
+            other = by_key[key]
+            message = f"duplicate id '{topic.id}' (also in {other.path}:{other.lines.get('id', 1)})"
+            problems.append(Problem(topic.path, topic.lines.get("id", 1), message))
+        else:
+            by_key[key] = topic
+    ids_by_lang = {lang: {t.id for t in topics if t.lang == lang} for lang in LANGS}
+    all_ids = set().union(*ids_by_lang.values())
+    for topic in by_key.values():
+        for lang in LANGS:
+            if topic.id not in ids_by_lang[lang]:
+                line = topic.lines.get("id", 1)
+                message = f"topic '{topic.id}' has no {lang} version (content/{lang}/)"
+                problems.append(Problem(topic.path, line, message))
+        for i, related in enumerate(topic.related):
+            if related not in all_ids:
+                line = topic.lines.get(f"related[{i}]", topic.lines.get("related", 1))
+                problems.append(Problem(topic.path, line, f"related id '{related}' does not exist"))
+    # The same question under two topics makes the matcher's choice arbitrary.
+    seen: dict[str, tuple[Topic, int]] = {}
+    for topic in by_key.values():
+        for i, question in enumerate(topic.questions):
+            key = fold(question)
+            line = topic.lines.get(f"questions[{i}]", 1)
+            if key in seen and seen[key][0].id != topic.id:
+                other, other_line = seen[key]
+                message = (
+                    f"question '{question}' is also listed under '{other.id}' "
+                    f"({other.path}:{other_line})"
+                )
+                problems.append(Problem(topic.path, line, message))
+            seen.setdefault(key, (topic, line))
+    return problems
+
+
+def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate `root/<lang>/*.md`; raise ContentError listing every problem."""
+    root = Path(root) if root is not None else default_content_dir()
+    problems: list[Problem] = []
+    topics: list[Topic] = []
+    if not root.is_dir():
+        raise ContentError([Problem(root, 0, "content directory does not exist")])
+    for lang in LANGS:
+        lang_dir = root / lang
+        if not lang_dir.is_dir():
+            problems.append(Problem(lang_dir, 0, f"missing directory for language '{lang}'"))
+            continue
+        for path in sorted(lang_dir.glob("*.md")):
+            try:
+                topic = parse_topic(path, lang)
+            except ContentError as exc:
+                problems.extend(exc.problems)
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(path, 1, f"cannot read file: {exc}"))
+            else:
+                topics.append(topic)
+                problems.extend(_template_problems(topic))
+    problems.extend(_cross_problems(topics))
+    if not topics and not problems:
+        problems.append(Problem(root, 0, "no topics found"))
+    if problems:
+        raise ContentError(problems)
+    return KnowledgeBase({(t.lang, t.id): t for t in topics}, root=root)
+
+
+def group_by_id(kb: KnowledgeBase) -> dict[str, dict[str, Topic]]:
+    """Return {topic id: {lang: topic}}."""
+    grouped: dict[str, dict[str, Topic]] = defaultdict(dict)
+    for topic in kb:
+        grouped[topic.id][topic.lang] = topic
+    return dict(grouped)

@@ -1,0 +1,64 @@
+"""Language detection (ru or kk) for questions, in any script.
+
+Kazakh-only letters decide at once. Otherwise a small naive Bayes model over folded words
+and character trigrams, trained on the knowledge base's own example questions, weighs the
+evidence: so Kazakh typed with Russian look-alike letters or in Latin is still recognised.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from bot.text import char_ngrams, fold, kazakh_script_evidence
+
+LANGS = ("ru", "kk")
+DEFAULT_LANG = "ru"
+
+
+def _features(text: str) -> list[str]:
+    feats: list[str] = []
+    for word in fold(text).split():
+        feats.append("w:" + word)
+        feats.extend(char_ngrams(word, (3,)))
+    return feats
+
+
+class LanguageDetector:
+    """Tell Russian from Kazakh; ties and texts with no evidence go to the default."""
+
+    def __init__(self, samples: Mapping[str, Iterable[str]], *, margin: float = 1.0) -> None:
+        self.margin = margin
+        self._counts: dict[str, Counter[str]] = {}
+        self._totals: dict[str, int] = {}
+        vocab: set[str] = set()
+        for lang in LANGS:
+            counts: Counter[str] = Counter()
+            for text in samples.get(lang, ()):
+                counts.update(_features(text))
+            self._counts[lang] = counts
+            self._totals[lang] = sum(counts.values())
+            vocab.update(counts)
+        self._vocab_size = max(len(vocab), 1)
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Return the log-likelihood of the text under each language."""
+        feats = [f for f in _features(text) if any(f in c for c in self._counts.values())]
+        result = {}
+        for lang in LANGS:
+            counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
+            result[lang] = sum(math.log((counts.get(f, 0) + 1) / total) for f in feats)
+        return result
+
+    def detect(self, text: str, *, default: str = DEFAULT_LANG, margin: float | None = None) -> str:
+        """Return "kk" or "ru"; without enough evidence (log-odds within margin), `default`."""
+        if kazakh_script_evidence(text):
+            return "kk"
+        margin = self.margin if margin is None else margin
+        scores = self.scores(text)
+        if scores["kk"] - scores["ru"] > margin:
+            return "kk"
+        if scores["ru"] - scores["kk"] > margin:
+            return "ru"
+        return default

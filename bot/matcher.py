@@ -1,0 +1,234 @@
+"""Find the topic a question is about.
+
+Each example question (and each title and keyword) is a sparse TF-IDF vector of folded words,
+word prefixes (a cheap stemmer that suits both Russian and agglutinative Kazakh) and
+character n-grams (robust to typos and endings). IDF is computed over topics, not questions:
+a word that recurs in one topic's examples is evidence for it, not noise. A topic's score
+combines its best example with its centroid (the whole topic as one document), then rapidfuzz
+re-ranks the leaders and corrects unknown words. Article numbers are looked up directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.content import KnowledgeBase
+from bot.language import LanguageDetector
+from bot.text import articles, char_ngrams, fold, has_letters
+
+PREFIX = 5
+NGRAMS = (3, 4, 5)
+# Feature-group weights: whole words and stems carry more meaning than n-grams.
+WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT = 1.6, 1.3, 0.5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    topic: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one question."""
+
+    text: str
+    lang: str
+    decision: str  # "answer", "clarify", "unknown" or "empty"
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def topic(self) -> str | None:
+        """The topic the bot answers with, or None when it does not pick one."""
+        return self.candidates[0].topic if self.decision == "answer" else None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 0.42  # the top topic must score at least this to be answered
+    margin: float = 0.04  # ... and lead the second by this much, else "did you mean"
+    suggest: float = 0.25  # below `answer`, topics above this are offered as suggestions
+
+
+class _SparseIndex:
+    """Rows of L2-normalised sparse vectors, stored feature-major for fast dot products."""
+
+    def __init__(self, rows: Sequence[dict[int, float]], n_features: int) -> None:
+        self.n_rows = len(rows)
+        feats, row_ids, values = [], [], []
+        for r, row in enumerate(rows):
+            for f, v in row.items():
+                feats.append(f)
+                row_ids.append(r)
+                values.append(v)
+        order = np.argsort(np.asarray(feats, dtype=np.int64), kind="stable")
+        feats_sorted = np.asarray(feats, dtype=np.int64)[order]
+        self.rows = np.asarray(row_ids, dtype=np.int32)[order]
+        self.values = np.asarray(values, dtype=np.float32)[order]
+        self.indptr = np.searchsorted(feats_sorted, np.arange(n_features + 1))
+
+    def dot(self, query: dict[int, float]) -> np.ndarray:
+        if not query:
+            return np.zeros(self.n_rows, dtype=np.float64)
+        slices = [slice(self.indptr[f], self.indptr[f + 1]) for f in query]
+        rows = np.concatenate([self.rows[s] for s in slices])
+        weights = np.concatenate(
+            [self.values[s] * w for s, w in zip(slices, query.values(), strict=False)]
+        )
+        return np.bincount(rows, weights=weights, minlength=self.n_rows)
+
+
+class Matcher:
+    """Rank topics for a question and decide whether to answer, ask, or say "I don't know"."""
+
+    def __init__(
+        self,
+        entries: Iterable[tuple[str, str]],
+        *,
+        detector: LanguageDetector,
+        articles_index: dict[str, str] | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.detector = detector
+        self.articles_index = articles_index or {}
+        self.thresholds = thresholds or Thresholds()
+        # Entries sorted by topic, so a topic's rows are contiguous for maximum.reduceat.
+        entries = sorted({(t, fold(q)) for t, q in entries if fold(q)})
+        self.topics = sorted({t for t, _ in entries})
+        topic_pos = {t: i for i, t in enumerate(self.topics)}
+        self._entry_topic = np.asarray([topic_pos[t] for t, _ in entries], dtype=np.int32)
+        self._entry_text = [q for _, q in entries]
+        self._starts = np.flatnonzero(np.r_[True, np.diff(self._entry_topic) != 0])
+        self._feature_ids: dict[str, int] = {}
+        self._word_cache: dict[str, list[tuple[int, float]]] = {}
+        raw = [self._raw_features(q, grow=True) for q in self._entry_text]
+        df: Counter[int] = Counter()
+        topic_feats: dict[int, set[int]] = defaultdict(set)
+        for row, topic in zip(raw, self._entry_topic, strict=False):
+            topic_feats[int(topic)].update(row)
+        for feats in topic_feats.values():
+            df.update(feats)
+        n = len(self.topics)
+        self._idf = np.ones(len(self._feature_ids) + 1, dtype=np.float64)
+        for f, d in df.items():
+            self._idf[f] = math.log((n + 1) / (d + 1)) + 1.0
+        rows = [self._weigh(r) for r in raw]
+        centroids: list[Counter[int]] = [Counter() for _ in self.topics]
+        for row, topic in zip(raw, self._entry_topic, strict=False):
+            centroids[int(topic)].update(row)
+        self._entries = _SparseIndex(rows, len(self._feature_ids))
+        self._centroids = _SparseIndex([self._weigh(c) for c in centroids], len(self._feature_ids))
+        self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in {w for q in self._entry_text for w in q.split()}:
+            if len(word) >= 4:
+                self._vocab_by_initial[word[0]].append(word)
+        self._vocab = {w for ws in self._vocab_by_initial.values() for w in ws}
+
+    @classmethod
+    def from_knowledge_base(cls, kb: KnowledgeBase, **kwargs: object) -> Matcher:
+        """Index every topic's questions, title and keywords, in both languages."""
+        entries: list[tuple[str, str]] = []
+        samples: dict[str, list[str]] = defaultdict(list)
+        index: dict[str, str] = {}
+        for topic in kb:
+            texts = [*topic.questions, topic.title, *topic.keywords]
+            entries.extend((topic.id, text) for text in texts)
+            samples[topic.lang].extend([*topic.questions, *topic.keywords])
+            if topic.source and topic.source.article:
+                for number in articles(topic.source.article):
+                    index[number] = topic.id
+        detector = LanguageDetector(samples)
+        return cls(entries, detector=detector, articles_index=index, **kwargs)  # type: ignore[arg-type]
+
+    def _word_features(self, word: str, *, grow: bool) -> list[tuple[int, float]]:
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            return cached
+        named = [("w:" + word, WORD_WEIGHT)]
+        if len(word) > PREFIX:
+            named.append(("p:" + word[:PREFIX], PREFIX_WEIGHT))
+        named.extend((g, GRAM_WEIGHT) for g in char_ngrams(word, NGRAMS))
+        result = []
+        for name, weight in named:
+            f = self._feature_ids.get(name)
+            if f is None and grow:
+                f = self._feature_ids[name] = len(self._feature_ids)
+            if f is not None:
+                result.append((f, weight))
+        if grow or len(self._word_cache) < 100_000:
+            self._word_cache[word] = result
+        return result
+
+    def _raw_features(self, folded: str, *, grow: bool = False) -> Counter[int]:
+        counts: Counter[int] = Counter()
+        for word in folded.split():
+            for f, weight in self._word_features(word, grow=grow):
+                counts[f] += weight
+        return counts
+
+    def _weigh(self, counts: Counter[int]) -> dict[int, float]:
+        vec = {f: (1.0 + math.log(c) if c >= 1 else c) * self._idf[f] for f, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {f: v / norm for f, v in vec.items()}
+
+    def _corrected(self, folded: str) -> str:
+        """Add the nearest known word for each unknown word (typos), when one is close."""
+        extra = []
+        for word in folded.split():
+            if len(word) < 4 or word in self._vocab:
+                continue
+            choices = self._vocab_by_initial.get(word[0], ())
+            best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=80)
+            if best:
+                extra.append(best[0])
+        return " ".join([folded, *extra])
+
+    def rank(self, text: str, *, limit: int = 3) -> list[Candidate]:
+        """Return up to `limit` topics with scores in [0, 1], best first."""
+        folded = fold(text)
+        if not folded:
+            return []
+        query = self._weigh(self._raw_features(self._corrected(folded)))
+        entry_scores = self._entries.dot(query)
+        best = np.maximum.reduceat(entry_scores, self._starts)
+        scores = 0.6 * best + 0.4 * self._centroids.dot(query)
+        leaders = np.argsort(-scores)[: max(limit, 5)]
+        ranked = []
+        for t in leaders:
+            rows = range(
+                self._starts[t],
+                self._starts[t + 1] if t + 1 < len(self._starts) else len(self._entry_text),
+            )
+            ratio = max(fuzz.token_set_ratio(folded, self._entry_text[r]) for r in rows) / 100
+            ranked.append(Candidate(self.topics[t], round(0.8 * scores[t] + 0.2 * ratio**2, 4)))
+        ranked.sort(key=lambda c: -c.score)
+        return ranked[:limit]
+
+    def match(self, text: str, *, lang: str | None = None) -> Match:
+        """Detect the language, rank topics and decide what the bot does."""
+        detected = self.detector.detect(text, default=lang or "ru")
+        if not has_letters(text):
+            return Match(text, detected, "empty", ())
+        for number in articles(text):
+            if number in self.articles_index:
+                topic = self.articles_index[number]
+                rest = [c for c in self.rank(text) if c.topic != topic][:2]
+                return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest))
+        ranked = self.rank(text)
+        th = self.thresholds
+        top = ranked[0].score if ranked else 0.0
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        if top >= th.answer and top - second >= th.margin:
+            decision = "answer"
+        elif top >= th.suggest:
+            decision = "clarify"
+        else:
+            decision = "unknown"
+        kept = tuple(c for c in ranked if c.score >= th.suggest) if decision != "answer" else ()
+        return Match(text, detected, decision, kept if decision != "answer" else tuple(ranked))

@@ -1,0 +1,93 @@
+"""Text normalisation shared by the matcher and language detection.
+
+Citizens type Russian and Kazakh in Cyrillic, in Kazakh Cyrillic with Russian look-alike
+letters (қ→к), in the official 2021 Kazakh Latin alphabet, in informal Latin and in Russian
+transliteration. `fold` maps all of these onto one lossy Latin skeleton, so that
+"алаяқтық", "алаяктык", "alaiaqtyq" and "alayaktyk" become the same string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+KAZAKH_LATIN_LETTERS = frozenset("äğñöşūüıç")
+
+# Cyrillic, including the Kazakh letters, onto the skeleton. я/ю become ia/iu because the
+# Kazakh Latin alphabet writes them so, and informal "ya"/"yu" are folded the same way below.
+_CYRILLIC = {
+    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "e",
+    "ж": "zh", "з": "z", "и": "i", "й": "i", "і": "i", "к": "k", "қ": "k", "л": "l", "м": "m",
+    "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+    "ұ": "u", "ү": "u", "ф": "f", "х": "h", "һ": "h", "ц": "c", "ч": "ch", "ш": "sh",
+    "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+}  # fmt: skip
+_LATIN = {
+    "ä": "a", "ğ": "g", "ı": "y", "ñ": "n", "ö": "o", "ş": "sh", "ū": "u", "ü": "u",
+    "ç": "ch", "q": "k", "w": "v", "x": "h", "j": "zh",
+}  # fmt: skip
+# Informal Latin spellings of one sound, folded after the letter map (order matters).
+_DIGRAPHS = (("zzh", "zh"), ("kh", "h"), ("ts", "c"), ("ya", "ia"), ("yu", "iu"), ("yo", "e"))
+
+_TABLE = str.maketrans({**_CYRILLIC, **_LATIN})
+_WORD = re.compile(r"[0-9a-z]+")
+_REPEATS = re.compile(r"(.)\1+")
+_SPACES = re.compile(r"\s+")
+# An article number: "115-1", "ст.232-1", "214 - 2 бап", "456.2". The digit after the
+# separator must not be followed by another digit, so dates and years do not qualify.
+_ARTICLE = re.compile(r"(?<!\d)(\d{2,3})\s*[-–—.]\s*(\d{1,2})(?![\d.,]\d)")
+
+
+def clean(text: str) -> str:
+    """Lower-case, unify ё/е and dashes, and collapse white space; keep the script."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Fold any script and spelling of ru/kk onto the Latin skeleton, one space between words."""
+    text = clean(text)
+    text = text.translate(_TABLE)
+    # Strip what is left of accents (é, ü in foreign words); emoji and punctuation become spaces.
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    for src, dst in _DIGRAPHS:
+        text = text.replace(src, dst)
+    words = _WORD.findall(text)
+    # Doubled letters are typed inconsistently ("касса"/"каса", "журр"): collapse them.
+    return " ".join(_REPEATS.sub(r"\1", word) for word in words)
+
+
+def words(text: str) -> list[str]:
+    """Return the folded words of a text."""
+    return fold(text).split()
+
+
+def articles(text: str) -> list[str]:
+    """Return the article numbers mentioned in a text, normalised as "115-1"."""
+    return [f"{int(a)}-{int(b)}" for a, b in _ARTICLE.findall(text)]
+
+
+def has_letters(text: str) -> bool:
+    """Tell whether a text has any letter or digit at all (not just emoji or punctuation)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def kazakh_script_evidence(text: str) -> bool:
+    """Tell whether the text uses letters only Kazakh has, in Cyrillic or in Latin."""
+    lowered = clean(text)
+    return any(ch in KAZAKH_LETTERS or ch in KAZAKH_LATIN_LETTERS for ch in lowered)
+
+
+def char_ngrams(word: str, sizes: Iterable[int] = (3, 4, 5)) -> list[str]:
+    """Return the character n-grams of one word padded with spaces at both ends."""
+    padded = f" {word} "
+    grams = []
+    for n in sizes:
+        if len(padded) < n:
+            continue
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
