@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.dialogue import LANG_NAMES, Assistant, Button, Reply
-from bot.i18n import _, use_locale
+from bot.pages import feedback_thanks
 
 HELP = {
     "ru": "Пишите вопрос; цифра нажимает кнопку; /menu — темы, /lang — язык, /quit — выход.",
@@ -48,8 +48,7 @@ class ChatSession:
         if kind == "cat":
             return self.show(self.assistant.category(arg, lang))
         if kind == "fb":
-            with use_locale(lang):
-                return _("Thank you for your feedback!")
+            return feedback_thanks(lang)
         return self.show(self.assistant.menu(lang))
 
     def handle(self, line: str) -> str | None:

@@ -10,9 +10,12 @@ re-ranks the leaders and corrects unknown words. Article numbers are looked up d
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +26,7 @@ from bot.language import LanguageDetector
 from bot.text import articles, char_ngrams, fold, has_letters
 
 PREFIX = 5
+CHUNK = 4096  # entries expanded at once while building the index
 NGRAMS = (3, 4, 5)
 # Feature-group weights: whole words and stems carry more meaning than n-grams.
 WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT = 1.6, 1.3, 0.5
@@ -57,21 +61,16 @@ class Thresholds:
 
 
 class _SparseIndex:
-    """Rows of L2-normalised sparse vectors, stored feature-major for fast dot products."""
+    """Rows of sparse vectors, stored feature-major (CSC) for fast dot products."""
 
-    def __init__(self, rows: Sequence[dict[int, float]], n_features: int) -> None:
-        self.n_rows = len(rows)
-        feats, row_ids, values = [], [], []
-        for r, row in enumerate(rows):
-            for f, v in row.items():
-                feats.append(f)
-                row_ids.append(r)
-                values.append(v)
-        order = np.argsort(np.asarray(feats, dtype=np.int64), kind="stable")
-        feats_sorted = np.asarray(feats, dtype=np.int64)[order]
-        self.rows = np.asarray(row_ids, dtype=np.int32)[order]
-        self.values = np.asarray(values, dtype=np.float32)[order]
-        self.indptr = np.searchsorted(feats_sorted, np.arange(n_features + 1))
+    def __init__(
+        self, rows: np.ndarray, feats: np.ndarray, values: np.ndarray, n_rows: int, n_features: int
+    ) -> None:
+        order = np.argsort(feats, kind="stable")
+        self.n_rows = n_rows
+        self.rows = rows[order].astype(np.int32)
+        self.values = values[order].astype(np.float32)
+        self.indptr = np.searchsorted(feats[order], np.arange(n_features + 1))
 
     def dot(self, query: dict[int, float]) -> np.ndarray:
         if not query:
@@ -79,9 +78,32 @@ class _SparseIndex:
         slices = [slice(self.indptr[f], self.indptr[f + 1]) for f in query]
         rows = np.concatenate([self.rows[s] for s in slices])
         weights = np.concatenate(
-            [self.values[s] * w for s, w in zip(slices, query.values(), strict=False)]
+            [self.values[s] * w for s, w in zip(slices, query.values(), strict=True)]
         )
         return np.bincount(rows, weights=weights, minlength=self.n_rows)
+
+
+def _release_memory() -> None:
+    """Hand the build's freed temporaries back to the OS (glibc keeps them otherwise)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _tf_idf(
+    rows: np.ndarray, feats: np.ndarray, counts: np.ndarray, idf: np.ndarray, n_rows: int
+) -> np.ndarray:
+    """Weigh (row, feature, count) triples by sublinear tf × idf and L2-normalise each row."""
+    values = np.where(counts >= 1, 1.0 + np.log(np.maximum(counts, 1.0)), counts) * idf[feats]
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
+    return values / np.where(norms > 0, norms, 1.0)[rows]
+
+
+def _aggregate(
+    rows: np.ndarray, feats: np.ndarray, weights: np.ndarray, n_features: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum the weights of repeated (row, feature) pairs."""
+    keys, inverse = np.unique(rows.astype(np.int64) * n_features + feats, return_inverse=True)
+    return keys // n_features, keys % n_features, np.bincount(inverse, weights=weights)
 
 
 class Matcher:
@@ -99,36 +121,73 @@ class Matcher:
         self.articles_index = articles_index or {}
         self.thresholds = thresholds or Thresholds()
         # Entries sorted by topic, so a topic's rows are contiguous for maximum.reduceat.
-        entries = sorted({(t, fold(q)) for t, q in entries if fold(q)})
+        folded = {(t, fold(q)) for t, q in entries}
+        entries = sorted((t, q) for t, q in folded if q)
         self.topics = sorted({t for t, _ in entries})
         topic_pos = {t: i for i, t in enumerate(self.topics)}
-        self._entry_topic = np.asarray([topic_pos[t] for t, _ in entries], dtype=np.int32)
+        self._entry_topic = np.asarray([topic_pos[t] for t, _ in entries], dtype=np.int64)
         self._entry_text = [q for _, q in entries]
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._entry_topic) != 0])
         self._feature_ids: dict[str, int] = {}
         self._word_cache: dict[str, list[tuple[int, float]]] = {}
-        raw = [self._raw_features(q, grow=True) for q in self._entry_text]
-        df: Counter[int] = Counter()
-        topic_feats: dict[int, set[int]] = defaultdict(set)
-        for row, topic in zip(raw, self._entry_topic, strict=False):
-            topic_feats[int(topic)].update(row)
-        for feats in topic_feats.values():
-            df.update(feats)
-        n = len(self.topics)
-        self._idf = np.ones(len(self._feature_ids) + 1, dtype=np.float64)
-        for f, d in df.items():
-            self._idf[f] = math.log((n + 1) / (d + 1)) + 1.0
-        rows = [self._weigh(r) for r in raw]
-        centroids: list[Counter[int]] = [Counter() for _ in self.topics]
-        for row, topic in zip(raw, self._entry_topic, strict=False):
-            centroids[int(topic)].update(row)
-        self._entries = _SparseIndex(rows, len(self._feature_ids))
-        self._centroids = _SparseIndex([self._weigh(c) for c in centroids], len(self._feature_ids))
+        self._build()
+        _release_memory()
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
         for word in {w for q in self._entry_text for w in q.split()}:
             if len(word) >= 4:
                 self._vocab_by_initial[word[0]].append(word)
         self._vocab = {w for ws in self._vocab_by_initial.values() for w in ws}
+
+    def _build(self) -> None:
+        """Build both indexes with numpy: features once per distinct word, then arrays."""
+        word_pos: dict[str, int] = {}
+        pair_entry, pair_word = [], []
+        for e, text in enumerate(self._entry_text):
+            for word in text.split():
+                pair_entry.append(e)
+                pair_word.append(word_pos.setdefault(word, len(word_pos)))
+        offsets, ids, weights = [0], [], []
+        for word in word_pos:  # dicts keep insertion order, which matches the positions
+            for f, w in self._word_features(word, grow=True):
+                ids.append(f)
+                weights.append(w)
+            offsets.append(len(ids))
+        word_off = np.asarray(offsets, dtype=np.int64)
+        word_ids, word_w = np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+        n_feat, n_entries = len(self._feature_ids), len(self._entry_text)
+        n_topics = len(self.topics)
+        all_entries = np.asarray(pair_entry, dtype=np.int64)
+        all_words = np.asarray(pair_word, dtype=np.int64)
+        # Expand (entry, word) pairs into features a chunk of entries at a time: the
+        # temporaries of 40,000 questions at once would need several hundred megabytes.
+        parts = []
+        bounds = np.searchsorted(all_entries, np.arange(0, n_entries + CHUNK, CHUNK))
+        for lo, hi in itertools.pairwise(bounds):
+            words = all_words[lo:hi]
+            lengths = word_off[words + 1] - word_off[words]
+            starts = np.repeat(word_off[words] - (np.cumsum(lengths) - lengths), lengths)
+            positions = starts + np.arange(lengths.sum())
+            parts.append(
+                _aggregate(
+                    np.repeat(all_entries[lo:hi], lengths),
+                    word_ids[positions],
+                    word_w[positions],
+                    n_feat,
+                )
+            )
+        rows, feats, counts = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        del parts
+        topics = self._entry_topic[rows]
+        # IDF over topics: how many topics use a feature, not how many questions.
+        topic_keys = np.sort(topics * n_feat + feats)
+        topic_keys = topic_keys[np.r_[True, np.diff(topic_keys) != 0]]
+        df = np.bincount(topic_keys % n_feat, minlength=n_feat)
+        self._idf = np.log((n_topics + 1) / (df + 1)) + 1.0
+        values = _tf_idf(rows, feats, counts, self._idf, n_entries)
+        self._entries = _SparseIndex(rows, feats, values, n_entries, n_feat)
+        c_rows, c_feats, c_counts = _aggregate(topics, feats, counts, n_feat)
+        c_values = _tf_idf(c_rows, c_feats, c_counts, self._idf, n_topics)
+        self._centroids = _SparseIndex(c_rows, c_feats, c_values, n_topics, n_feat)
 
     @classmethod
     def from_knowledge_base(cls, kb: KnowledgeBase, **kwargs: object) -> Matcher:

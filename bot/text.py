@@ -33,7 +33,7 @@ _DIGRAPHS = (("zzh", "zh"), ("kh", "h"), ("ts", "c"), ("ya", "ia"), ("yu", "iu")
 
 _TABLE = str.maketrans({**_CYRILLIC, **_LATIN})
 _WORD = re.compile(r"[0-9a-z]+")
-_REPEATS = re.compile(r"(.)\1+")
+_REPEATS = re.compile(r"([a-z])\1+")
 _SPACES = re.compile(r"\s+")
 # An article number: "115-1", "ст.232-1", "214 - 2 бап", "456.2". The digit after the
 # separator must not be followed by another digit, so dates and years do not qualify.
@@ -48,17 +48,15 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Fold any script and spelling of ru/kk onto the Latin skeleton, one space between words."""
-    text = clean(text)
-    text = text.translate(_TABLE)
-    # Strip what is left of accents (é, ü in foreign words); emoji and punctuation become spaces.
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
+    text = clean(text).translate(_TABLE)
+    if not text.isascii():
+        # Strip what is left of accents (é in foreign words); emoji and punctuation go below.
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     for src, dst in _DIGRAPHS:
         text = text.replace(src, dst)
-    words = _WORD.findall(text)
     # Doubled letters are typed inconsistently ("касса"/"каса", "журр"): collapse them.
-    return " ".join(_REPEATS.sub(r"\1", word) for word in words)
+    return " ".join(_WORD.findall(_REPEATS.sub(r"\1", text)))
 
 
 def words(text: str) -> list[str]:

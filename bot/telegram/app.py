@@ -1,0 +1,158 @@
+"""Build and run the python-telegram-bot Application around the core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Config
+from bot.dialogue import Assistant
+from bot.flood import FloodGuard
+from bot.i18n import _, use_locale
+from bot.library import Library
+from bot.storage import SQLiteStorage, Storage
+from bot.telegram.handlers import Handlers
+
+log = logging.getLogger(__name__)
+PUBLIC_COMMANDS = ("start", "menu", "lang", "help", "about", "privacy", "forget")
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Process different chats concurrently, and each chat's updates in order."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = 0
+        if isinstance(update, Update):
+            chat, user = update.effective_chat, update.effective_user
+            key = chat.id if chat else (user.id if user else 0)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked():
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def command_descriptions(lang: str) -> list[BotCommand]:
+    """Return the public command menu in one language."""
+    with use_locale(lang):
+        described = {
+            "start": _("Start over and choose the language"),
+            "menu": _("Topics"),
+            "lang": _("Change the language"),
+            "help": _("How to use the bot"),
+            "about": _("About the bot and emergency numbers"),
+            "privacy": _("What we store about you"),
+            "forget": _("Delete your data"),
+        }
+        return [BotCommand(name, described[name]) for name in PUBLIC_COMMANDS]
+
+
+async def register_commands(app: Application) -> None:
+    """Publish the command menu per language (ru, kk) and a default (ru)."""
+    await app.bot.set_my_commands(command_descriptions("ru"))
+    for lang in ("ru", "kk"):
+        await app.bot.set_my_commands(command_descriptions(lang), language_code=lang)
+
+
+def build_application(
+    config: Config,
+    library: Library,
+    storage: Storage,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> Application:
+    """Wire the core services into a python-telegram-bot Application (not started)."""
+    api = config.api_url
+    app = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+        .build()
+    )
+    flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
+    handlers = Handlers(Assistant(library, clock=clock), storage, flood)
+    app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE  # edited messages are ignored on purpose
+    add = app.add_handler
+    add(CommandHandler("start", handlers.start, filters=private & new))
+    add(CommandHandler(["lang", "language"], handlers.language, filters=private & new))
+    add(CommandHandler(["menu", "topics"], handlers.menu, filters=private & new))
+    add(CommandHandler("help", handlers.help, filters=private & new))
+    add(CommandHandler("about", handlers.about, filters=private & new))
+    add(CommandHandler("privacy", handlers.privacy, filters=private & new))
+    add(CommandHandler("forget", handlers.forget, filters=private & new))
+    add(CallbackQueryHandler(handlers.button))
+    # One group: the first matching handler wins, so these catch what the commands did not.
+    add(MessageHandler(private & new & filters.COMMAND, handlers.unknown_command))
+    add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, handlers.text))
+    # Group chats are ignored on purpose: answers about someone's case belong in private.
+    add(MessageHandler(private & new & ~filters.TEXT, handlers.not_text))
+    app.add_error_handler(handlers.error)
+    return app
+
+
+async def on_startup(app: Application) -> None:
+    """Open the database and publish the command menus."""
+    await app.bot_data["storage"].open()
+    await register_commands(app)
+
+
+async def on_shutdown(app: Application) -> None:
+    """Close the database cleanly after the last update was processed."""
+    await app.bot_data["storage"].close()
+
+
+def run_bot(config: Config, library: Library, *, webhook_url: str | None = None) -> int:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given."""
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    app = build_application(config, library, SQLiteStorage(config.database))
+    # drop_pending_updates=False: updates sent while the bot was down are answered on start.
+    if webhook_url:
+        path = urlsplit(webhook_url).path.lstrip("/") or "telegram"
+        app.run_webhook(
+            listen=config.webhook_listen,
+            port=config.webhook_port,
+            url_path=path,
+            webhook_url=webhook_url,
+            secret_token=config.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0

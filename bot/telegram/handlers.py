@@ -1,0 +1,217 @@
+"""Telegram handlers: parse the update, call the core, send the reply. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import pages
+from bot.dialogue import Assistant, Reply
+from bot.flood import FloodGuard, Verdict
+from bot.i18n import resolve_locale, set_locale
+from bot.language import LANGS
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def send(message: Message, reply: Reply) -> None:
+    """Send a reply as one or more HTML messages; the buttons go under the last one."""
+    parts = reply.parts
+    for i, part in enumerate(parts):
+        markup = keyboard(reply) if i == len(parts) - 1 else None
+        await message.reply_html(part, reply_markup=markup, link_preview_options=NO_PREVIEW)
+
+
+async def edit(message: Message, reply: Reply) -> None:
+    """Replace a menu message in place (menus are short: one part)."""
+    try:
+        await message.edit_text(
+            reply.parts[0],
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as exc:
+        # Pressing the same menu button twice edits to identical content: nothing to do.
+        if "not modified" not in str(exc):
+            raise
+
+
+@dataclass
+class Handlers:
+    """The bot's handlers, sharing the core services."""
+
+    assistant: Assistant
+    storage: Storage
+    flood: FloodGuard
+
+    async def _lang(self, update: Update) -> str:
+        """Resolve the user's language once per update and make it the current locale."""
+        user = update.effective_user
+        if user is None:
+            set_locale("ru")
+            return "ru"
+        stored = await self.storage.touch_user(user.id, hint_lang=user.language_code)
+        lang = resolve_locale(stored.lang, user.language_code)
+        set_locale(lang)
+        return lang
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Greet, open a deep-linked topic, or ask for the language."""
+        message = update.effective_message
+        if message is None or update.effective_user is None:
+            return
+        lang = await self._lang(update)
+        payload = context.args[0] if context.args else ""
+        if payload and self.assistant.library.kb.get(payload, lang):
+            await send(message, self.assistant.topic(payload, lang))
+            return
+        await send(message, pages.greeting_page(lang, update.effective_user.first_name))
+        await send(message, self.assistant.choose_language())
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message:
+            await self._lang(update)
+            await send(update.effective_message, self.assistant.choose_language())
+
+    async def menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message:
+            await send(update.effective_message, self.assistant.menu(await self._lang(update)))
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message:
+            await send(update.effective_message, pages.help_page(await self._lang(update)))
+
+    async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message:
+            await send(update.effective_message, pages.about_page(await self._lang(update)))
+
+    async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_user:
+            lang = await self._lang(update)
+            data = await self.storage.export_user(update.effective_user.id)
+            await send(update.effective_message, pages.privacy_page(lang, data))
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message:
+            lang = await self._lang(update)
+            await send(update.effective_message, pages.forget_confirm_page(lang))
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a free-text question."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        # Check the flood first: a dropped message costs no database write.
+        verdict = self.flood.check(user.id)
+        if verdict is Verdict.DROP:
+            return
+        lang = await self._lang(update)
+        if verdict is Verdict.WARN:
+            await send(message, pages.slow_down_page(lang))
+            return
+        reply, match = self.assistant.ask(message.text, lang)
+        answered = match.topic is not None
+        await self.storage.count_question(match.lang, answered=answered)
+        if answered and match.topic:
+            await self.storage.count_answer(match.topic, reply.lang)
+        elif match.decision != "empty":
+            await self.storage.add_unanswered(message.text, match.lang)  # redacted inside
+        await send(message, reply)
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or self.flood.check(user.id) is not Verdict.ALLOW:
+            return
+        await send(message, pages.unknown_command_page(await self._lang(update)))
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice, locations…: say that only text is understood."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        if self.flood.check(user.id) is Verdict.ALLOW:
+            await send(message, pages.not_text_page(await self._lang(update)))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Act on an inline button: menus edit the message in place, topics come as new ones."""
+        query = update.callback_query
+        if query is None or update.effective_user is None:
+            return
+        lang = await self._lang(update)
+        message = query.message if isinstance(query.message, Message) else None
+        kind, _sep, arg = (query.data or "").partition(":")
+        user_id = update.effective_user.id
+        if kind == "lang" and arg in LANGS:
+            await self.storage.set_language(user_id, arg)
+            set_locale(arg)
+            await query.answer()
+            if message:
+                await send(message, self.assistant.menu(arg))
+        elif kind == "fb" and ":" in arg:
+            topic_id, _sep, value = arg.rpartition(":")
+            await self.storage.add_feedback(user_id, topic_id, lang, helpful=value == "1")
+            await query.answer(pages.feedback_thanks(lang))
+            if message and message.reply_markup:
+                # Drop the 👍/👎 row so feedback is given once per answer.
+                rows = [
+                    row
+                    for row in message.reply_markup.inline_keyboard
+                    if not any(str(b.callback_data).startswith("fb:") for b in row)
+                ]
+                await message.edit_reply_markup(InlineKeyboardMarkup(rows))
+        elif kind == "forget":
+            if arg == "yes":
+                await self.storage.forget_user(user_id)
+            await query.answer()
+            if message:
+                await edit(message, pages.forget_done_page(lang, deleted=arg == "yes"))
+        else:
+            await query.answer()
+            if message is None:
+                return
+            if kind == "t":
+                await send(message, self.assistant.topic(arg, lang))
+            elif kind == "cat":
+                await edit(message, self.assistant.category(arg, lang))
+            else:
+                await edit(message, self.assistant.menu(lang))
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the traceback and apologise to the user in their language; keep running."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat:
+            lang = "ru"
+            if update.effective_user:
+                user = await self.storage.get_user(update.effective_user.id)
+                lang = resolve_locale(
+                    user.lang if user else None, update.effective_user.language_code
+                )
+            reply = pages.error_page(lang)
+            try:
+                await context.bot.send_message(update.effective_chat.id, reply.html,
+                                               parse_mode=ParseMode.HTML)  # fmt: skip
+            except Exception:  # the apology must never raise in turn
+                log.exception("could not send the apology")
