@@ -1,4 +1,4 @@
-"""The `zanbot` command line: chat, match, eval, kb dump, content check, run."""
+"""The `zanbot` command line: chat, match, eval, kb dump, content check, preview, report, run."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.config import Config, settings_help
@@ -91,6 +92,66 @@ def cmd_content_check(args: argparse.Namespace, config: Config) -> int:
     return check_content(root, output=args.format, stream=sys.stdout)
 
 
+def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    from rapidfuzz import process
+
+    from bot.dialogue import Assistant
+
+    library = _library(args, config)
+    if library.kb.get(args.topic, args.lang) is None:
+        close = process.extract(args.topic, library.kb.ids(), limit=3, score_cutoff=60)
+        hint = f"; did you mean: {', '.join(c[0] for c in close)}?" if close else ""
+        print(f"unknown topic '{args.topic}'{hint}", file=sys.stderr)
+        return 1
+    reply = Assistant(library).topic(args.topic, args.lang)
+    parts = reply.parts
+    for number, part in enumerate(parts, start=1):
+        print(f"--- message {number}/{len(parts)} (HTML, {len(part)} characters) ---\n{part}")
+    print(f"--- plain text ---\n{reply.text}\n--- buttons ---")
+    for row in reply.buttons:
+        print(" | ".join(f"[{button.text}] {button.data}" for button in row))
+    return 0
+
+
+def _day(text: str) -> date:
+    """Parse a YYYY-MM-DD argument."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from bot.report import Report, build_report, format_report_csv, format_report_text, period
+    from bot.storage import SQLiteStorage
+
+    today = datetime.now(UTC).date()  # the database counts UTC days
+    try:
+        since, until = period(today=today, since=args.since, until=args.until, days=args.days)
+    except ValueError as exc:
+        print(f"zanbot report: {exc}", file=sys.stderr)
+        return 2
+    database = args.database or config.database
+    if not database.is_file():  # opening would create an empty database and report nothing
+        print(f"database {database} does not exist (see --database, ZANBOT_DATABASE)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    library = _library(args, config)
+
+    async def collect() -> Report:
+        async with SQLiteStorage(database) as storage:
+            return await build_report(storage, library, since=since, until=until)
+
+    report = asyncio.run(collect())
+    if args.format == "csv":
+        sys.stdout.write(format_report_csv(report))
+    else:
+        print(format_report_text(report))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if not config.token:
         print("TELEGRAM_BOT_TOKEN is not set: use `zanbot chat` for the terminal chat.",
@@ -131,6 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
     c = c_sub.add_parser("check", parents=[content], help="validate the content")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.set_defaults(func=cmd_content_check)
+    p = sub.add_parser("preview", parents=[content], help="show a topic as Telegram users see it")
+    p.add_argument("topic", metavar="TOPIC_ID")
+    p.add_argument("--lang", choices=("ru", "kk"), default="ru")
+    p.set_defaults(func=cmd_preview)
+    p = sub.add_parser("report", parents=[content], help="usage report from the database")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (UTC)")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day (default: today)")
+    p.add_argument("--days", type=int, default=30, help="days up to --until (default: 30)")
+    p.add_argument("--format", choices=("text", "csv"), default="text")
+    p.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("run", parents=[content], help="run the Telegram bot")
     p.add_argument("--webhook", metavar="URL", help="run a webhook server for this public URL")
     p.set_defaults(func=cmd_run)

@@ -51,7 +51,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, value = line.split("=", 1)
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+        value = value.strip()
+        if value[:1] in ("'", '"') and value[1:].find(value[0]) != -1:
+            value = value[1 : value.index(value[0], 1)]  # quoted: keep everything inside
+        else:
+            value = value.split(" #", 1)[0].strip()  # unquoted: drop an inline comment
+        values[key.strip().removeprefix("export ").strip()] = value
     return values
 
 

@@ -20,6 +20,8 @@ from bot.privacy import looks_sensitive
 from bot.render import html_to_text, render_topic, split_message
 
 MAX_QUESTION = 1000  # longer messages are matched on their beginning
+SWITCH_MARGIN = 3.0  # log-odds needed to answer in the language the user did not choose
+CACHE_SIZE = 512  # rendered topic replies kept per content version
 LANG_NAMES = {"ru": "Русский", "kk": "Қазақша"}
 CATEGORY_LABELS = {
     "articles": __("📜 New Criminal Code articles"),
@@ -66,6 +68,8 @@ class Assistant:
     def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
         self.library = library
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._cache: dict[tuple[object, ...], Reply] = {}
+        self._cache_snapshot: object = None
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
@@ -74,7 +78,7 @@ class Assistant:
         match = snapshot.matcher.match(question, lang=lang)
         # Answer in the other language only on clear evidence; offer to switch for good.
         detector = snapshot.matcher.detector
-        reply_lang = detector.detect(question, default=lang, margin=3.0) if question else lang
+        reply_lang = detector.decide(match.lang_evidence, default=lang, margin=SWITCH_MARGIN)
         warning = None
         with use_locale(reply_lang):
             if looks_sensitive(text):
@@ -119,6 +123,20 @@ class Assistant:
 
     def topic(self, topic_id: str, lang: str, *, warning: str | None = None) -> Reply:
         """Show one topic with buttons for related topics, feedback and the menu."""
+        snapshot = self.library.snapshot
+        if snapshot is not self._cache_snapshot:  # new content: forget what was rendered
+            self._cache, self._cache_snapshot = {}, snapshot
+        # Hearing answers depend on the date (upcoming or past): the hour is in the key.
+        key = (topic_id, lang, warning, self.clock().strftime("%Y%m%d%H"))
+        reply = self._cache.get(key)
+        if reply is None:
+            reply = self._render_topic(topic_id, lang, warning)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = reply
+        return reply
+
+    def _render_topic(self, topic_id: str, lang: str, warning: str | None) -> Reply:
         kb = self.library.kb
         topic = kb.get(topic_id, lang)
         if topic is None:

@@ -48,11 +48,11 @@ class FloodGuard:
             bucket = self._buckets[user_id] = _Bucket(float(self.burst), now)
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
+        if bucket.tokens >= min(2.0, self.burst):
+            # A token to spare after this message means the flood is over: warn afresh.
+            bucket.warned = False
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
-            # A full token again means the flood is over: warn afresh next time.
-            if bucket.tokens >= 1.0:
-                bucket.warned = False
             return Verdict.ALLOW
         if bucket.warned:
             return Verdict.DROP

@@ -28,7 +28,8 @@ def _template_problems(topic: Topic) -> list[Problem]:
     return []
 
 
-def _cross_problems(topics: list[Topic]) -> list[Problem]:
+def _cross_problems(topics: list[Topic], broken: set[str]) -> list[Problem]:
+    """Problems between files; `broken` holds the names of files that failed to parse."""
     problems: list[Problem] = []
     by_key: dict[tuple[str, str], Topic] = {}
     for topic in topics:
@@ -43,7 +44,8 @@ def _cross_problems(topics: list[Topic]) -> list[Problem]:
     all_ids = set().union(*ids_by_lang.values())
     for topic in by_key.values():
         for lang in LANGS:
-            if topic.id not in ids_by_lang[lang]:
+            # A twin that failed to parse was reported already: do not call it missing.
+            if topic.id not in ids_by_lang[lang] and f"{lang}/{topic.path.stem}" not in broken:
                 line = topic.lines.get("id", 1)
                 message = f"topic '{topic.id}' has no {lang} version (content/{lang}/)"
                 problems.append(Problem(topic.path, line, message))
@@ -73,6 +75,7 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
     root = Path(root) if root is not None else default_content_dir()
     problems: list[Problem] = []
     topics: list[Topic] = []
+    broken: set[str] = set()
     if not root.is_dir():
         raise ContentError([Problem(root, 0, "content directory does not exist")])
     for lang in LANGS:
@@ -85,12 +88,14 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
                 topic = parse_topic(path, lang)
             except ContentError as exc:
                 problems.extend(exc.problems)
+                broken.add(f"{lang}/{path.stem}")
             except (OSError, UnicodeDecodeError) as exc:
                 problems.append(Problem(path, 1, f"cannot read file: {exc}"))
+                broken.add(f"{lang}/{path.stem}")
             else:
                 topics.append(topic)
                 problems.extend(_template_problems(topic))
-    problems.extend(_cross_problems(topics))
+    problems.extend(_cross_problems(topics, broken))
     if not topics and not problems:
         problems.append(Problem(root, 0, "no topics found"))
     if problems:

@@ -51,14 +51,22 @@ class LanguageDetector:
             result[lang] = sum(math.log((counts.get(f, 0) + 1) / total) for f in feats)
         return result
 
-    def detect(self, text: str, *, default: str = DEFAULT_LANG, margin: float | None = None) -> str:
-        """Return "kk" or "ru"; without enough evidence (log-odds within margin), `default`."""
+    def evidence(self, text: str) -> float:
+        """Return the log-odds that the text is Kazakh rather than Russian (inf: certain)."""
         if kazakh_script_evidence(text):
-            return "kk"
-        margin = self.margin if margin is None else margin
+            return math.inf
         scores = self.scores(text)
-        if scores["kk"] - scores["ru"] > margin:
+        return scores["kk"] - scores["ru"]
+
+    def decide(self, evidence: float, *, default: str, margin: float | None = None) -> str:
+        """Turn log-odds into "kk" or "ru"; within the margin, keep `default`."""
+        margin = self.margin if margin is None else margin
+        if evidence > margin:
             return "kk"
-        if scores["ru"] - scores["kk"] > margin:
+        if evidence < -margin:
             return "ru"
         return default
+
+    def detect(self, text: str, *, default: str = DEFAULT_LANG, margin: float | None = None) -> str:
+        """Return "kk" or "ru"; without enough evidence (log-odds within margin), `default`."""
+        return self.decide(self.evidence(text), default=default, margin=margin)

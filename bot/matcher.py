@@ -26,6 +26,7 @@ from bot.language import LanguageDetector
 from bot.text import articles, char_ngrams, fold, has_letters
 
 PREFIX = 5
+RERANK = 8  # examples per leading topic compared with rapidfuzz
 CHUNK = 4096  # entries expanded at once while building the index
 NGRAMS = (3, 4, 5)
 # Feature-group weights: whole words and stems carry more meaning than n-grams.
@@ -46,6 +47,7 @@ class Match:
     lang: str
     decision: str  # "answer", "clarify", "unknown" or "empty"
     candidates: tuple[Candidate, ...]
+    lang_evidence: float = 0.0  # log-odds of Kazakh over Russian (see LanguageDetector)
 
     @property
     def topic(self) -> str | None:
@@ -72,15 +74,15 @@ class _SparseIndex:
         self.values = values[order].astype(np.float32)
         self.indptr = np.searchsorted(feats[order], np.arange(n_features + 1))
 
-    def dot(self, query: dict[int, float]) -> np.ndarray:
-        if not query:
-            return np.zeros(self.n_rows, dtype=np.float64)
-        slices = [slice(self.indptr[f], self.indptr[f + 1]) for f in query]
-        rows = np.concatenate([self.rows[s] for s in slices])
-        weights = np.concatenate(
-            [self.values[s] * w for s, w in zip(slices, query.values(), strict=True)]
-        )
-        return np.bincount(rows, weights=weights, minlength=self.n_rows)
+    def dot(self, feats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Return the dot product of every row with the query (feature ids, weights)."""
+        starts, ends = self.indptr[feats], self.indptr[feats + 1]
+        lengths = ends - starts
+        # Positions of all postings of the query's features, without a Python loop.
+        positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        positions += np.arange(lengths.sum())
+        products = self.values[positions] * np.repeat(weights, lengths)
+        return np.bincount(self.rows[positions], weights=products, minlength=self.n_rows)
 
 
 def _release_memory() -> None:
@@ -254,31 +256,45 @@ class Matcher:
         if not folded:
             return []
         query = self._weigh(self._raw_features(self._corrected(folded)))
-        entry_scores = self._entries.dot(query)
+        if not query:
+            return []
+        feats = np.fromiter(query.keys(), dtype=np.int64, count=len(query))
+        weights = np.fromiter(query.values(), dtype=np.float64, count=len(query))
+        entry_scores = self._entries.dot(feats, weights)
         best = np.maximum.reduceat(entry_scores, self._starts)
-        scores = 0.6 * best + 0.4 * self._centroids.dot(query)
-        leaders = np.argsort(-scores)[: max(limit, 5)]
+        scores = 0.6 * best + 0.4 * self._centroids.dot(feats, weights)
+        count = min(max(limit, 5), len(scores))
+        leaders = np.argpartition(-scores, count - 1)[:count]
         ranked = []
         for t in leaders:
-            rows = range(
-                self._starts[t],
-                self._starts[t + 1] if t + 1 < len(self._starts) else len(self._entry_text),
+            start = self._starts[t]
+            end = self._starts[t + 1] if t + 1 < len(self._starts) else len(self._entry_text)
+            # Fuzzy-compare with the topic's closest examples only: the rest cannot win.
+            local = entry_scores[start:end]
+            top = (
+                np.argpartition(-local, RERANK - 1)[:RERANK]
+                if len(local) > RERANK
+                else range(len(local))
             )
-            ratio = max(fuzz.token_set_ratio(folded, self._entry_text[r]) for r in rows) / 100
-            ranked.append(Candidate(self.topics[t], round(0.8 * scores[t] + 0.2 * ratio**2, 4)))
+            examples = [self._entry_text[start + i] for i in top]
+            best_example = process.extractOne(folded, examples, scorer=fuzz.token_set_ratio)
+            ratio = best_example[1] / 100 if best_example else 0.0
+            score = float(0.8 * scores[t] + 0.2 * ratio**2)
+            ranked.append(Candidate(self.topics[t], round(score, 4)))
         ranked.sort(key=lambda c: -c.score)
         return ranked[:limit]
 
     def match(self, text: str, *, lang: str | None = None) -> Match:
         """Detect the language, rank topics and decide what the bot does."""
-        detected = self.detector.detect(text, default=lang or "ru")
+        evidence = self.detector.evidence(text)
+        detected = self.detector.decide(evidence, default=lang or "ru")
         if not has_letters(text):
-            return Match(text, detected, "empty", ())
+            return Match(text, detected, "empty", (), evidence)
         for number in articles(text):
             if number in self.articles_index:
                 topic = self.articles_index[number]
                 rest = [c for c in self.rank(text) if c.topic != topic][:2]
-                return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest))
+                return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest), evidence)
         ranked = self.rank(text)
         th = self.thresholds
         top = ranked[0].score if ranked else 0.0
@@ -290,4 +306,5 @@ class Matcher:
         else:
             decision = "unknown"
         kept = tuple(c for c in ranked if c.score >= th.suggest) if decision != "answer" else ()
-        return Match(text, detected, decision, kept if decision != "answer" else tuple(ranked))
+        chosen = kept if decision != "answer" else tuple(ranked)
+        return Match(text, detected, decision, chosen, evidence)

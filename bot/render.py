@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,17 +62,18 @@ def environment() -> jinja2.Environment:
 
 def _inline(text: str) -> str:
     """Convert one escaped line's inline Markdown to Telegram HTML."""
-    links: list[str] = []
+    kept: list[str] = []
 
-    def keep_link(match: re.Match[str]) -> str:
-        links.append(f'<a href="{match.group(2)}">{match.group(1)}</a>')
-        return f"\x00{len(links) - 1}\x00"
+    def keep(html: str) -> str:
+        # Set code and links aside so that no emphasis is applied inside them.
+        kept.append(html)
+        return f"\x00{len(kept) - 1}\x00"
 
-    text = _LINK.sub(keep_link, text)
-    text = _CODE.sub(r"<code>\1</code>", text)
+    text = _CODE.sub(lambda m: keep(f"<code>{m.group(1)}</code>"), text)
+    text = _LINK.sub(lambda m: keep(f'<a href="{m.group(2)}">{m.group(1)}</a>'), text)
     text = _BOLD.sub(r"<b>\1</b>", text)
     text = _ITALIC.sub(r"<i>\1</i>", text)
-    return re.sub(r"\x00(\d+)\x00", lambda m: links[int(m.group(1))], text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
 
 
 def markdown_to_html(markdown: str) -> Markup:
@@ -99,9 +100,19 @@ def html_to_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+@lru_cache(maxsize=1024)
+def _body_template(body: str) -> jinja2.Template:
+    """Compile a topic body once (compiling costs more than rendering).
+
+    A body is Markdown source that `markdown_to_html` escapes afterwards, so values inside
+    it must not be escaped twice; the wrapper stays on the first line to keep line numbers.
+    """
+    return environment().from_string("{% autoescape false %}" + body + "{% endautoescape %}")
+
+
 def render_body(topic: Topic, **context: object) -> Markup:
     """Render a topic's body: Jinja first (staff may use {{ hearing... }}), then Markdown."""
-    template = environment().from_string(topic.body)
+    template = _body_template(topic.body)
     return markdown_to_html(template.render(topic=topic, hearing=topic.hearing, **context))
 
 

@@ -218,6 +218,9 @@ class SQLiteStorage(Storage):
         db = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL never corrupts the database; it skips an fsync per commit
+            # (a power cut may lose the last counters, not the schema or users).
+            await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
             pending = self._migrations if self._migrations is not None else schema.migrations()

@@ -25,7 +25,7 @@ _CYRILLIC = {
     "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
 }  # fmt: skip
 _LATIN = {
-    "ä": "a", "ğ": "g", "ı": "y", "ñ": "n", "ö": "o", "ş": "sh", "ū": "u", "ü": "u",
+    "ä": "a", "ğ": "g", "ı": "i", "ñ": "n", "ö": "o", "ş": "sh", "ū": "u", "ü": "u",
     "ç": "ch", "q": "k", "w": "v", "x": "h", "j": "zh",
 }  # fmt: skip
 # Informal Latin spellings of one sound, folded after the letter map (order matters).
@@ -35,9 +35,9 @@ _TABLE = str.maketrans({**_CYRILLIC, **_LATIN})
 _WORD = re.compile(r"[0-9a-z]+")
 _REPEATS = re.compile(r"([a-z])\1+")
 _SPACES = re.compile(r"\s+")
-# An article number: "115-1", "ст.232-1", "214 - 2 бап", "456.2". The digit after the
-# separator must not be followed by another digit, so dates and years do not qualify.
-_ARTICLE = re.compile(r"(?<!\d)(\d{2,3})\s*[-–—.]\s*(\d{1,2})(?![\d.,]\d)")
+# An article number: "115-1", "ст.232-1", "214 - 2 бап", "456.2". Neither part may touch
+# another number ("28.04.2026", "2025-01-15" are dates), and articles never start with 0.
+_ARTICLE = re.compile(r"(?<!\d)(?<!\d[.\-–—])([1-9]\d{1,2})\s*[-–—.]\s*(\d{1,2})(?!\d)(?![.,\-]\d)")
 
 
 def clean(text: str) -> str:

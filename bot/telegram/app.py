@@ -19,6 +19,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.dialogue import Assistant
@@ -87,10 +88,14 @@ def build_application(
     storage: Storage,
     *,
     clock: Callable[[], datetime] | None = None,
+    request: BaseRequest | None = None,
 ) -> Application:
-    """Wire the core services into a python-telegram-bot Application (not started)."""
+    """Wire the core services into a python-telegram-bot Application (not started).
+
+    `request` replaces the HTTP transport (benchmarks use an in-process one).
+    """
     api = config.api_url
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(f"{api}/bot")
@@ -98,8 +103,10 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
-        .build()
     )
+    if request is not None:
+        builder = builder.request(request)
+    app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
     handlers = Handlers(Assistant(library, clock=clock), storage, flood)
     app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)

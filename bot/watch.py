@@ -1,0 +1,54 @@
+"""Live reload of the content while the bot runs, independent of any channel.
+
+The Telegram adapter runs `watch_content` as a task and tells admins what `on_change` gets:
+an empty list when the edited content is live, or the problems (file:line) when the edit was
+rejected and the last good version keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.content import Problem
+from bot.library import Library, fingerprint
+
+log = logging.getLogger(__name__)
+
+OnChange = Callable[[list[Problem]], Awaitable[None]]
+
+
+async def watch_content(
+    library: Library, *, interval: float, on_change: OnChange, stop: asyncio.Event
+) -> None:
+    """Poll the content every `interval` seconds and reload it when it changed, until `stop`."""
+    pending: object = None
+    while not stop.is_set():
+        try:
+            pending = await _poll(library, pending, on_change)
+        except Exception:  # a watcher that dies silently would freeze the content for good
+            log.exception("content watch failed; trying again in %s s", interval)
+            pending = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def _poll(library: Library, pending: object, on_change: OnChange) -> object:
+    """Reload once the files stopped changing; return the state to remember till next poll."""
+    if not await asyncio.to_thread(library.changed):
+        return None
+    # An editor saving ru and kk (or a git pull) writes several files: wait until the files
+    # look the same at two polls in a row, so a half-written edit is not loaded and rejected.
+    stamp = await asyncio.to_thread(fingerprint, library.root)
+    if stamp != pending:
+        return stamp
+    problems = await asyncio.to_thread(library.reload)
+    if problems:
+        log.warning("content edit rejected, %d problem(s); still serving the last good version",
+                    len(problems))  # fmt: skip
+    else:
+        log.info("content reloaded from %s", library.root)
+    await on_change(problems)
+    return None
