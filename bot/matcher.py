@@ -57,8 +57,8 @@ class Match:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.42  # the top topic must score at least this to be answered
-    margin: float = 0.04  # ... and lead the second by this much, else "did you mean"
+    answer: float = 0.37  # the top topic must score at least this to be answered
+    margin: float = 0.02  # ... and lead the second by this much, else "did you mean"
     suggest: float = 0.25  # below `answer`, topics above this are offered as suggestions
 
 
