@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -141,6 +142,33 @@ async def on_shutdown(app: Application) -> None:
     await app.bot_data["storage"].close()
 
 
+def install_stop_signals(app: Application) -> None:
+    """Stop on the first SIGINT/SIGTERM; ignore repeats while in-flight updates finish.
+
+    python-telegram-bot's own handler raises SystemExit again on a second signal, which
+    interrupts its shutdown half-way and hangs the process.
+    """
+    loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop(name: str) -> None:
+        nonlocal stopping
+        if stopping:
+            log.warning("%s again: still finishing the updates in progress", name)
+            return
+        stopping = True
+        log.info("%s: stopping after the updates in progress", name)
+        app.stop_running()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig.name)
+
+
+async def _startup_with_signals(app: Application) -> None:
+    await on_startup(app)
+    install_stop_signals(app)
+
+
 def run_bot(config: Config, library: Library, *, webhook_url: str | None = None) -> int:
     """Run until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given."""
     logging.basicConfig(
@@ -148,6 +176,7 @@ def run_bot(config: Config, library: Library, *, webhook_url: str | None = None)
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     app = build_application(config, library, SQLiteStorage(config.database))
+    app.post_init = _startup_with_signals
     # drop_pending_updates=False: updates sent while the bot was down are answered on start.
     if webhook_url:
         path = urlsplit(webhook_url).path.lstrip("/") or "telegram"
@@ -159,7 +188,10 @@ def run_bot(config: Config, library: Library, *, webhook_url: str | None = None)
             secret_token=config.webhook_secret or None,
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
+            stop_signals=None,
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        app.run_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, stop_signals=None
+        )
     return 0
