@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from matcher_bench import typo
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
@@ -25,12 +27,15 @@ from bot.library import Library
 from bot.storage import SQLiteStorage
 from bot.telegram.app import PerChatUpdateProcessor, build_application, on_shutdown, on_startup
 
-QUESTIONS = [
-    "что такое сталкинг", "меня преследует бывший муж", "115-1 бап деген не",
-    "алаяқтар смс код сұрап жатыр", "звонят из банка просят cvv", "как купить на olx и не попасться",
-    "дроппер деген кім", "коллекторы угрожают по телефону", "когда общественные слушания",
-    "жалған ақпарат таратқаны үшін жаза", "как сварить борщ", "рахмет",
-]  # fmt: skip
+OFF_TOPIC = ["как сварить борщ", "какая погода завтра", "курс доллара", "ертең ауа райы қандай"]
+
+
+def question_pool(library: Library, size: int) -> list[str]:
+    """Distinct, realistic questions: example questions with a typo, and some off-topic ones."""
+    rng = random.Random(3)
+    examples = [q for topic in library.kb for q in topic.questions]
+    pool = [typo(rng.choice(examples), rng) for _ in range(size)]
+    return [rng.choice(OFF_TOPIC) if i % 10 == 0 else q for i, q in enumerate(pool)]
 
 
 class InProcessRequest(BaseRequest):
@@ -69,21 +74,24 @@ class InProcessRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-def updates(app: Application, n: int, users: int) -> list[Update]:
+def updates(app: Application, questions: list[str], users: int) -> list[Update]:
     out = []
-    for i in range(n):
+    for i, text in enumerate(questions):
         user = {"id": 10_000 + i % users, "is_bot": False, "first_name": "U", "language_code": "ru"}
         message = {
             "message_id": i + 1, "date": 0, "chat": {"id": user["id"], "type": "private"},
-            "from": user, "text": QUESTIONS[i % len(QUESTIONS)],
+            "from": user, "text": text,
         }  # fmt: skip
         out.append(Update.de_json({"update_id": i + 1, "message": message}, app.bot))
     return out
 
 
-async def measure(app: Application, request: InProcessRequest, n: int, users: int) -> float:
-    """Push n text updates through the application's queue; return questions per second."""
-    batch = updates(app, n, users)
+async def measure(
+    app: Application, request: InProcessRequest, questions: list[str], users: int
+) -> float:
+    """Push text updates through the application's queue; return questions per second."""
+    n = len(questions)
+    batch = updates(app, questions, users)
     request.sent, request.expected = 0, n
     request.done.clear()
     start = time.perf_counter()
@@ -93,7 +101,7 @@ async def measure(app: Application, request: InProcessRequest, n: int, users: in
     return n / (time.perf_counter() - start)
 
 
-async def echo_rate(n: int, users: int) -> float:
+async def echo_rate(questions: list[str], users: int) -> float:
     request = InProcessRequest()
     app = (
         ApplicationBuilder().token("1:ECHO").request(request)
@@ -107,20 +115,22 @@ async def echo_rate(n: int, users: int) -> float:
     app.add_handler(MessageHandler(filters.TEXT, echo))
     async with app:
         await app.start()
-        rate = await measure(app, request, n, users)
+        rate = await measure(app, request, questions, users)
         await app.stop()
     return rate
 
 
-async def zanbot_rate(n: int, users: int, library: Library, database: Path) -> float:
+async def zanbot_rate(
+    questions: list[str], users: int, library: Library, database: Path
+) -> float:
     request = InProcessRequest()
     config = replace(Config.load(env={}), token="1:ZANBOT", database=database, flood_burst=10**6)
     app = build_application(config, library, SQLiteStorage(database), request=request)
     async with app:
         await on_startup(app)
         await app.start()
-        await measure(app, request, min(200, n), users)  # warm-up: users, caches
-        rate = await measure(app, request, n, users)
+        await measure(app, request, questions[:200], users)  # warm-up: user rows, caches
+        rate = await measure(app, request, questions, users)
         await app.stop()
         await on_shutdown(app)
     return rate
@@ -132,10 +142,12 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     args = parser.parse_args()
     library = Library()
+    questions = question_pool(library, args.questions)
     with tempfile.TemporaryDirectory() as tmp:
-        echo = await echo_rate(args.questions, args.users)
-        ours = await zanbot_rate(args.questions, args.users, library, Path(tmp) / "bench.sqlite3")
-    print(f"pipeline, {args.questions} questions from {args.users} users, one process:")
+        echo = await echo_rate(questions, args.users)
+        ours = await zanbot_rate(questions, args.users, library, Path(tmp) / "bench.sqlite3")
+    distinct = len(set(questions))
+    print(f"pipeline, {len(questions)} questions ({distinct} distinct) from {args.users} users:")
     print(f"  bare echo bot   {echo:8.0f} questions/s")
     print(f"  zanbot          {ours:8.0f} questions/s  ({ours / echo:.0%} of the echo bot)")
 

@@ -147,6 +147,12 @@ class Storage(abc.ABC):
         """Return (topic_id, lang, helpful, not helpful) per topic and language."""
 
     @abc.abstractmethod
+    async def add_counts(
+        self, questions: dict[str, tuple[int, int]], topics: dict[tuple[str, str], int]
+    ) -> None:
+        """Add today's counts in one go: {lang: (asked, answered)}, {(topic, lang): n}."""
+
+    @abc.abstractmethod
     async def add_unanswered(self, text: str, lang: str) -> None:
         """Keep a question the bot could not answer, redacted and without the user id."""
 
@@ -398,6 +404,24 @@ class SQLiteStorage(Storage):
             " answered = answered + excluded.answered",
             (schema.day_text(self._clock()), lang, int(answered)),
         )
+
+    async def add_counts(
+        self, questions: dict[str, tuple[int, int]], topics: dict[tuple[str, str], int]
+    ) -> None:
+        day = schema.day_text(self._clock())
+        async with self.transaction() as db:
+            await db.executemany(
+                "INSERT INTO question_stats (day, lang, asked, answered) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (day, lang) DO UPDATE SET asked = asked + excluded.asked,"
+                " answered = answered + excluded.answered",
+                [(day, lang, asked, answered) for lang, (asked, answered) in questions.items()],
+            )
+            await db.executemany(
+                "INSERT INTO topic_stats (day, topic_id, lang, answered) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (day, topic_id, lang) DO UPDATE SET"
+                " answered = answered + excluded.answered",
+                [(day, topic, lang, n) for (topic, lang), n in topics.items()],
+            )
 
     async def question_counts(self, since: date, until: date) -> list[tuple[str, int, int]]:
         rows = await self.fetchall(

@@ -31,6 +31,7 @@ from bot.storage import SQLiteStorage, Storage
 from bot.telegram.handlers import Handlers
 
 log = logging.getLogger(__name__)
+STATS_INTERVAL = 5.0  # seconds between writes of the question counters
 PUBLIC_COMMANDS = ("start", "menu", "lang", "help", "about", "privacy", "forget")
 
 
@@ -132,13 +133,22 @@ def build_application(
 
 
 async def on_startup(app: Application) -> None:
-    """Open the database and publish the command menus."""
-    await app.bot_data["storage"].open()
+    """Open the database, publish the command menus and start the background tasks."""
+    storage = app.bot_data["storage"]
+    await storage.open()
     await register_commands(app)
+    stop = app.bot_data["stop"] = asyncio.Event()
+    stats = app.bot_data["handlers"].stats
+    tasks = app.bot_data["tasks"] = [
+        asyncio.create_task(stats.run(storage, interval=STATS_INTERVAL, stop=stop)),
+    ]
+    del tasks  # kept in bot_data so that on_shutdown can wait for them
 
 
 async def on_shutdown(app: Application) -> None:
-    """Close the database cleanly after the last update was processed."""
+    """Stop the background tasks (the statistics are flushed once more), close the database."""
+    app.bot_data["stop"].set()
+    await asyncio.gather(*app.bot_data["tasks"], return_exceptions=True)
     await app.bot_data["storage"].close()
 
 

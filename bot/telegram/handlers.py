@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from telegram import (
     InlineKeyboardButton,
@@ -21,6 +22,7 @@ from bot.dialogue import Assistant, Reply
 from bot.flood import FloodGuard, Verdict
 from bot.i18n import resolve_locale, set_locale
 from bot.language import LANGS
+from bot.stats import StatsBuffer
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,9 @@ async def edit(message: Message, reply: Reply) -> None:
             raise
 
 
+USER_CACHE_SECONDS = 60.0  # how stale "last seen" may be; saves a write per message
+
+
 @dataclass
 class Handlers:
     """The bot's handlers, sharing the core services."""
@@ -66,6 +71,9 @@ class Handlers:
     assistant: Assistant
     storage: Storage
     flood: FloodGuard
+    stats: StatsBuffer = field(default_factory=StatsBuffer)
+    # user id → (stored language choice, when the user row was last touched)
+    _users: dict[int, tuple[str | None, float]] = field(default_factory=dict)
 
     async def _lang(self, update: Update) -> str:
         """Resolve the user's language once per update and make it the current locale."""
@@ -73,8 +81,14 @@ class Handlers:
         if user is None:
             set_locale("ru")
             return "ru"
-        stored = await self.storage.touch_user(user.id, hint_lang=user.language_code)
-        lang = resolve_locale(stored.lang, user.language_code)
+        cached = self._users.get(user.id)
+        now = time.monotonic()
+        if cached is None or now - cached[1] > USER_CACHE_SECONDS:
+            stored = await self.storage.touch_user(user.id, hint_lang=user.language_code)
+            if len(self._users) > 100_000:
+                self._users.clear()
+            cached = self._users[user.id] = (stored.lang, now)
+        lang = resolve_locale(cached[0], user.language_code)
         set_locale(lang)
         return lang
 
@@ -133,11 +147,9 @@ class Handlers:
             await send(message, pages.slow_down_page(lang))
             return
         reply, match = self.assistant.ask(message.text, lang)
-        answered = match.topic is not None
-        await self.storage.count_question(match.lang, answered=answered)
-        if answered and match.topic:
-            await self.storage.count_answer(match.topic, reply.lang)
-        elif match.decision != "empty":
+        if match.decision != "empty":
+            self.stats.question(match.lang, topic_id=match.topic, answer_lang=reply.lang)
+        if match.topic is None and match.decision != "empty":
             await self.storage.add_unanswered(message.text, match.lang)  # redacted inside
         await send(message, reply)
 
@@ -166,6 +178,7 @@ class Handlers:
         user_id = update.effective_user.id
         if kind == "lang" and arg in LANGS:
             await self.storage.set_language(user_id, arg)
+            self._users[user_id] = (arg, time.monotonic())
             set_locale(arg)
             await query.answer()
             if message:
@@ -185,6 +198,7 @@ class Handlers:
         elif kind == "forget":
             if arg == "yes":
                 await self.storage.forget_user(user_id)
+                self._users.pop(user_id, None)
             await query.answer()
             if message:
                 await edit(message, pages.forget_done_page(lang, deleted=arg == "yes"))

@@ -1,0 +1,70 @@
+"""StatsBuffer: counters collected in memory and written in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+from botharness import make_config, running_bot
+from conftest import NOW
+from fakebotapi import FakeBotAPI
+
+from bot.library import Library
+from bot.stats import StatsBuffer
+from bot.storage import SQLiteStorage
+
+EVER = (date(2000, 1, 1), date(2100, 1, 1))
+
+
+async def test_flush_writes_counts_once(storage: SQLiteStorage) -> None:
+    stats = StatsBuffer()
+    stats.question("ru", topic_id="uk-115-1-stalking", answer_lang="ru")
+    stats.question("ru", topic_id=None, answer_lang="ru")
+    stats.question("kk", topic_id="uk-115-1-stalking", answer_lang="kk")
+    await stats.flush(storage)
+    await stats.flush(storage)  # nothing new: nothing added
+    assert await storage.question_counts(*EVER) == [("kk", 1, 1), ("ru", 2, 1)]
+    assert sorted(await storage.topic_counts(*EVER)) == [
+        ("uk-115-1-stalking", "kk", 1),
+        ("uk-115-1-stalking", "ru", 1),
+    ]
+
+
+async def test_counts_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
+    stats = StatsBuffer()
+    stats.question("ru", topic_id="smalltalk-greeting", answer_lang="ru")
+    closed = SQLiteStorage(tmp_path / "never-opened.sqlite3")
+    with pytest.raises(RuntimeError):
+        await stats.flush(closed)
+    async with SQLiteStorage(tmp_path / "ok.sqlite3") as storage:
+        await stats.flush(storage)
+        assert await storage.question_counts(*EVER) == [("ru", 1, 1)]
+
+
+async def test_run_flushes_on_stop(storage: SQLiteStorage) -> None:
+    stats = StatsBuffer()
+    stop = asyncio.Event()
+    task = asyncio.create_task(stats.run(storage, interval=60, stop=stop))
+    stats.question("kk", topic_id=None, answer_lang="kk")
+    stop.set()
+    await task
+    assert await storage.question_counts(*EVER) == [("kk", 1, 0)]
+
+
+async def test_bot_counts_questions_by_shutdown(library: Library, tmp_path: Path) -> None:
+    async with FakeBotAPI() as api:
+        config = make_config(api, tmp_path / "bot.sqlite3")
+        user = api.user(4000)
+        async with running_bot(config, library, clock=lambda: NOW):
+            await api.send_text(user, "что такое сталкинг")
+            await api.send_text(user, "как сварить борщ")
+            await api.wait_for(user.id, count=2)
+    async with SQLiteStorage(config.database) as storage:
+        assert await storage.question_counts(*EVER) == [("ru", 2, 1)]
+        assert [(t, n) for t, _lang, n in await storage.topic_counts(*EVER)] == [
+            ("uk-115-1-stalking", 1)
+        ]
+        [unanswered] = await storage.unanswered(*EVER)
+        assert unanswered.text == "как сварить борщ"
