@@ -44,7 +44,8 @@ class ChatSession:
             self.lang = arg
             return self.show(self.assistant.menu(arg), prefix=HELP[arg])
         if kind == "t":
-            return self.show(self.assistant.topic(arg, lang))
+            topic_id, _sep, topic_lang = arg.partition(":")
+            return self.show(self.assistant.topic(topic_id, topic_lang or lang))
         if kind == "cat":
             return self.show(self.assistant.category(arg, lang))
         if kind == "fb":

@@ -94,10 +94,16 @@ class Assistant:
                 reply = self._not_sure(match, reply_lang, warning)
             if reply_lang != lang:
                 switch = _("Switch to {language}").format(language=LANG_NAMES[reply_lang])
-                extra = ((Button(switch, f"lang:{reply_lang}"),),)
-                reply = Reply(
-                    reply.html, reply.lang, reply.buttons + extra, reply.kind, reply.topic
+                # Topic buttons keep the reply's language: "t:<id>:<lang>".
+                rows = tuple(
+                    tuple(
+                        Button(b.text, f"{b.data}:{reply_lang}") if b.data.startswith("t:") else b
+                        for b in row
+                    )
+                    for row in reply.buttons
                 )
+                rows += ((Button(switch, f"lang:{reply_lang}"),),)
+                reply = Reply(reply.html, reply.lang, rows, reply.kind, reply.topic)
         return reply, match
 
     def _empty(self, lang: str) -> Reply:

@@ -221,3 +221,24 @@ async def test_several_users_at_once_in_both_languages(api, bot, library):
         [answer] = await api.wait_for(user.id)
         lang = "ru" if i % 2 == 0 else "kk"
         assert library.kb.get("uk-115-1-stalking", lang).title in answer["text"]
+
+
+async def test_question_in_the_other_language_is_answered_in_it(api, bot, library):
+    user = api.user(1012, language_code="ru")
+    await api.send_command(user, "/start")
+    _greeting, chooser = await api.wait_for(user.id, count=2)
+    await api.press(user, chooser, "lang:ru")
+    await api.wait_for(user.id)
+
+    await api.send_text(user, "алаяқтар менен смс кодты сұрап жатыр не істеймін")
+    [answer] = await api.wait_for(user.id)
+    assert library.kb.get("fraud-codes-and-cards", "kk").title in answer["text"]
+    datas = [data for _, data in buttons(answer)]
+    assert "lang:kk" in datas  # the offer to switch
+    related = next(d for d in datas if d.startswith("t:"))
+    assert related.endswith(":kk")
+    await api.press(user, answer, related)
+    [opened] = await api.wait_for(user.id)
+    topic_id = related.split(":")[1]
+    assert library.kb.get(topic_id, "kk").title in opened["text"]
+    assert api.errors == []

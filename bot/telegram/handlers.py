@@ -207,7 +207,9 @@ class Handlers:
             if message is None:
                 return
             if kind == "t":
-                await send(message, self.assistant.topic(arg, lang))
+                topic_id, _sep, topic_lang = arg.partition(":")
+                topic_lang = topic_lang if topic_lang in LANGS else lang
+                await send(message, self.assistant.topic(topic_id, topic_lang))
             elif kind == "cat":
                 await edit(message, self.assistant.category(arg, lang))
             else:
