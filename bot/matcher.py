@@ -27,6 +27,7 @@ from bot.text import articles, char_ngrams, fold, has_letters
 
 PREFIX = 5
 RERANK = 8  # examples per leading topic compared with rapidfuzz
+RERANK_SCORER = fuzz.token_set_ratio
 CHUNK = 4096  # entries expanded at once while building the index
 NGRAMS = (3, 4, 5)
 # Feature-group weights: whole words and stems carry more meaning than n-grams.
@@ -57,7 +58,7 @@ class Match:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.37  # the top topic must score at least this to be answered
+    answer: float = 0.33  # the top topic must score at least this to be answered
     margin: float = 0.02  # ... and lead the second by this much, else "did you mean"
     suggest: float = 0.25  # below `answer`, topics above this are offered as suggestions
 
@@ -83,6 +84,11 @@ class _SparseIndex:
         positions += np.arange(lengths.sum())
         products = self.values[positions] * np.repeat(weights, lengths)
         return np.bincount(self.rows[positions], weights=products, minlength=self.n_rows)
+
+
+def _sublinear(count: float) -> float:
+    """Dampen repeated features: 1 + log(count) from one occurrence on."""
+    return 1.0 + math.log(count) if count >= 1 else count
 
 
 def _release_memory() -> None:
@@ -132,6 +138,7 @@ class Matcher:
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._entry_topic) != 0])
         self._feature_ids: dict[str, int] = {}
         self._word_cache: dict[str, list[tuple[int, float]]] = {}
+        self._unknown_cache: dict[str, float] = {}
         self._build()
         _release_memory()
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
@@ -185,6 +192,7 @@ class Matcher:
         topic_keys = topic_keys[np.r_[True, np.diff(topic_keys) != 0]]
         df = np.bincount(topic_keys % n_feat, minlength=n_feat)
         self._idf = np.log((n_topics + 1) / (df + 1)) + 1.0
+        self._idf_unseen = math.log(n_topics + 1) + 1.0
         values = _tf_idf(rows, feats, counts, self._idf, n_entries)
         self._entries = _SparseIndex(rows, feats, values, n_entries, n_feat)
         c_rows, c_feats, c_counts = _aggregate(topics, feats, counts, n_feat)
@@ -216,15 +224,29 @@ class Matcher:
             named.append(("p:" + word[:PREFIX], PREFIX_WEIGHT))
         named.extend((g, GRAM_WEIGHT) for g in char_ngrams(word, NGRAMS))
         result = []
+        unknown = 0.0
         for name, weight in named:
             f = self._feature_ids.get(name)
             if f is None and grow:
                 f = self._feature_ids[name] = len(self._feature_ids)
             if f is not None:
                 result.append((f, weight))
+            else:
+                unknown += _sublinear(weight) ** 2
         if grow or len(self._word_cache) < 100_000:
             self._word_cache[word] = result
+            self._unknown_cache[word] = unknown
         return result
+
+    def _unknown_mass(self, words: Iterable[str]) -> float:
+        """Return the squared weight of the words' features the index has never seen."""
+        total = 0.0
+        for word in words:
+            if word not in self._unknown_cache:
+                self._word_features(word, grow=False)
+            total += self._unknown_cache.get(word, 0.0)
+        # An unseen feature gets the IDF of a feature no topic uses.
+        return total * self._idf_unseen**2
 
     def _raw_features(self, folded: str, *, grow: bool = False) -> Counter[int]:
         counts: Counter[int] = Counter()
@@ -233,29 +255,40 @@ class Matcher:
                 counts[f] += weight
         return counts
 
-    def _weigh(self, counts: Counter[int]) -> dict[int, float]:
-        vec = {f: (1.0 + math.log(c) if c >= 1 else c) * self._idf[f] for f, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    def _weigh(self, counts: Counter[int], *, unseen: float = 0.0) -> dict[int, float]:
+        """Weigh a query like the index; `unseen` adds the squared weight of unknown features."""
+        vec = {f: _sublinear(c) * self._idf[f] for f, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values()) + unseen) or 1.0
         return {f: v / norm for f, v in vec.items()}
 
-    def _corrected(self, folded: str) -> str:
-        """Add the nearest known word for each unknown word (typos), when one is close."""
-        extra = []
+    def _corrected(self, folded: str) -> tuple[str, list[str]]:
+        """Add the nearest known word for each unknown word (typos), when one is close.
+
+        Return the text with the corrections added, and the words left unexplained.
+        """
+        extra, unexplained = [], []
         for word in folded.split():
-            if len(word) < 4 or word in self._vocab:
+            if word in self._vocab:
                 continue
-            choices = self._vocab_by_initial.get(word[0], ())
+            choices = self._vocab_by_initial.get(word[0], ()) if len(word) >= 4 else ()
             best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=80)
             if best:
                 extra.append(best[0])
-        return " ".join([folded, *extra])
+            else:
+                unexplained.append(word)
+        return " ".join([folded, *extra]), unexplained
 
     def rank(self, text: str, *, limit: int = 3) -> list[Candidate]:
         """Return up to `limit` topics with scores in [0, 1], best first."""
         folded = fold(text)
         if not folded:
             return []
-        query = self._weigh(self._raw_features(self._corrected(folded)))
+        corrected, unexplained = self._corrected(folded)
+        # What the knowledge base has never seen still counts in the question's length, so
+        # "weather in Ekibastuz" is not matched on "Ekibastuz" alone.
+        query = self._weigh(
+            self._raw_features(corrected), unseen=self._unknown_mass(unexplained)
+        )
         if not query:
             return []
         feats = np.fromiter(query.keys(), dtype=np.int64, count=len(query))
@@ -277,7 +310,7 @@ class Matcher:
                 else range(len(local))
             )
             examples = [self._entry_text[start + i] for i in top]
-            best_example = process.extractOne(folded, examples, scorer=fuzz.token_set_ratio)
+            best_example = process.extractOne(folded, examples, scorer=RERANK_SCORER)
             ratio = best_example[1] / 100 if best_example else 0.0
             score = float(0.8 * scores[t] + 0.2 * ratio**2)
             ranked.append(Candidate(self.topics[t], round(score, 4)))
