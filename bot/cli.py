@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.broadcast_commands import add_broadcast_parser
 from bot.config import Config, settings_help
 from bot.content import ContentError
 from bot.evaluation import evaluate, read_cases
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[content], help="run the Telegram bot")
     p.add_argument("--webhook", metavar="URL", help="run a webhook server for this public URL")
     p.set_defaults(func=cmd_run)
+    add_broadcast_parser(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from markupsafe import escape
 
 from bot.content import CATEGORIES, Topic
+from bot.hearings import is_past
 from bot.i18n import _, __, use_locale
 from bot.library import Library
 from bot.matcher import Match
@@ -65,9 +66,16 @@ def menu_button() -> Button:
 class Assistant:
     """Answer questions and browse topics from the library's current snapshot."""
 
-    def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        subscriptions: bool = False,
+    ) -> None:
         self.library = library
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.subscriptions = subscriptions  # the channel offers announcements (Telegram does)
         self._cache: dict[tuple[object, ...], Reply] = {}
         self._cache_snapshot: object = None
 
@@ -154,6 +162,9 @@ class Assistant:
             rows: list[tuple[Button, ...]] = [
                 (Button(t.title, f"t:{t.id}"),) for t in related if t is not None
             ]
+            ics = f"ics:{topic.id}"  # an upcoming hearing can go into a calendar (bot.calendar)
+            if topic.hearing and not is_past(topic.hearing, now=self.clock()) and len(ics) <= 64:
+                rows.append((Button(_("📅 Add to calendar"), ics),))
             if topic.category != "smalltalk":
                 rows.append(
                     (Button(_("👍 Helpful"), f"fb:{topic.id}:1"),
@@ -166,13 +177,15 @@ class Assistant:
         """Show the topic categories."""
         kb = self.library.kb
         with use_locale(lang):
-            rows = tuple(
+            rows = [
                 (Button(str(CATEGORY_LABELS[c]), f"cat:{c}"),)
                 for c in MENU_CATEGORIES
                 if kb.in_category(c, lang)
-            )
+            ]
+            if self.subscriptions:
+                rows.append((Button(_("🔔 Subscriptions"), "subs"),))  # bot.telegram.subscriptions
             html = escape(_("Choose a topic:"))
-        return Reply(str(html), lang, rows, kind="menu")
+        return Reply(str(html), lang, tuple(rows), kind="menu")
 
     def category(self, category: str, lang: str) -> Reply:
         """Show the topics of one category, with a way back."""

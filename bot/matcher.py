@@ -286,9 +286,7 @@ class Matcher:
         corrected, unexplained = self._corrected(folded)
         # What the knowledge base has never seen still counts in the question's length, so
         # "weather in Ekibastuz" is not matched on "Ekibastuz" alone.
-        query = self._weigh(
-            self._raw_features(corrected), unseen=self._unknown_mass(unexplained)
-        )
+        query = self._weigh(self._raw_features(corrected), unseen=self._unknown_mass(unexplained))
         if not query:
             return []
         feats = np.fromiter(query.keys(), dtype=np.int64, count=len(query))

@@ -106,11 +106,13 @@ def error_page(lang: str) -> Reply:
 
 def greeting_page(lang: str, first_name: str | None) -> Reply:
     with use_locale(lang):
-        name = first_name or ""
-        text = _(
-            "Hello, {name}! I am Zanbot, the legal-awareness assistant of the Pavlodar region."
-        )
-        return Reply(str(escape(text.format(name=name))), lang)
+        if first_name:
+            text = _(
+                "Hello, {name}! I am Zanbot, the legal-awareness assistant of the Pavlodar region."
+            ).format(name=first_name)
+        else:
+            text = _("Hello! I am Zanbot, the legal-awareness assistant of the Pavlodar region.")
+        return Reply(str(escape(text)), lang)
 
 
 def feedback_thanks(lang: str) -> str:

@@ -468,9 +468,13 @@ class SQLiteStorage(Storage):
         }
 
     async def forget_user(self, user_id: int) -> None:
+        # The outbox (broadcast deliveries) exists once the broadcast tables are installed.
+        optional = {row[0] for row in await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('outbox')"
+        )}  # fmt: skip
         async with self.transaction() as db:
-            for table in ("subscriptions", "feedback", "admins", "users"):
-                # Table names come from the fixed tuple above, never from input.
+            for table in ("subscriptions", "feedback", "admins", *sorted(optional), "users"):
+                # Table names come from the fixed names above, never from input.
                 await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
 
 

@@ -28,11 +28,16 @@ from bot.flood import FloodGuard
 from bot.i18n import _, use_locale
 from bot.library import Library
 from bot.storage import SQLiteStorage, Storage
+from bot.telegram.admin import register_admin, start_admin, stop_admin
 from bot.telegram.handlers import Handlers
+from bot.telegram.staff import register_staff, start_watching
+from bot.telegram.subscriptions import register_subscriptions
 
 log = logging.getLogger(__name__)
 STATS_INTERVAL = 5.0  # seconds between writes of the question counters
-PUBLIC_COMMANDS = ("start", "menu", "lang", "help", "about", "privacy", "forget")
+PUBLIC_COMMANDS = (
+    "start", "menu", "lang", "subscribe", "unsubscribe", "help", "about", "privacy", "forget"
+)  # fmt: skip
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -69,6 +74,8 @@ def command_descriptions(lang: str) -> list[BotCommand]:
             "start": _("Start over and choose the language"),
             "menu": _("Topics"),
             "lang": _("Change the language"),
+            "subscribe": _("Announcements: choose topics"),
+            "unsubscribe": _("Stop all announcements"),
             "help": _("How to use the bot"),
             "about": _("About the bot and emergency numbers"),
             "privacy": _("What we store about you"),
@@ -110,8 +117,12 @@ def build_application(
         builder = builder.request(request)
     app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
-    handlers = Handlers(Assistant(library, clock=clock), storage, flood)
+    handlers = Handlers(Assistant(library, clock=clock, subscriptions=True), storage, flood)
     app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
+    # Before the catch-all handlers below (the first matching handler of a group wins).
+    register_subscriptions(app, storage, library, clock=clock)
+    admins = register_admin(app, config, storage, library, clock=clock)  # type: ignore[arg-type]
+    register_staff(app, admins)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # edited messages are ignored on purpose
     add = app.add_handler
@@ -137,18 +148,22 @@ async def on_startup(app: Application) -> None:
     storage = app.bot_data["storage"]
     await storage.open()
     await register_commands(app)
+    await start_admin(app)  # admin menus and the broadcast delivery worker
     stop = app.bot_data["stop"] = asyncio.Event()
     stats = app.bot_data["handlers"].stats
     tasks = app.bot_data["tasks"] = [
         asyncio.create_task(stats.run(storage, interval=STATS_INTERVAL, stop=stop)),
     ]
-    del tasks  # kept in bot_data so that on_shutdown can wait for them
+    interval = app.bot_data["config"].reload_interval
+    if interval > 0:  # live reload of content/ edits, reported to the admins
+        tasks.append(start_watching(app, interval=interval, stop=stop))
 
 
 async def on_shutdown(app: Application) -> None:
     """Stop the background tasks (the statistics are flushed once more), close the database."""
     app.bot_data["stop"].set()
     await asyncio.gather(*app.bot_data["tasks"], return_exceptions=True)
+    await stop_admin(app)  # the messages in flight are recorded before the database closes
     await app.bot_data["storage"].close()
 
 

@@ -1,0 +1,94 @@
+"""Pacing of outgoing messages: an overall rate with pauses, and a rate per chat.
+
+Both run on an injectable monotonic clock and sleep function, so tests check the arithmetic
+without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[object]]
+EPSILON = 1e-6  # a sleep may end a rounding error early: that counts as on time
+
+
+class RateLimiter:
+    """Let events through `rate` per second on an even grid, with optional bursts and pauses.
+
+    This is the generic cell rate algorithm: ``_due`` is when the next event is due on the grid
+    and ``burst`` events may run ahead of it. An event that arrives up to ``grace`` seconds late
+    keeps the grid instead of restarting it, so timer lateness does not lower the rate; an event
+    after a longer idle time restarts the grid, so idle time never builds up a burst.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: int = 1,
+        grace: float = 0.0,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.tolerance = (burst - 1) * self.interval
+        self.grace = grace
+        self.clock = clock
+        self.sleep = sleep
+        self._due: float | None = None
+        self._paused_until = float("-inf")
+
+    def ready_at(self) -> float:
+        """Return the earliest time the next event may go."""
+        due = self.clock() if self._due is None else self._due - self.tolerance
+        return max(due, self._paused_until)
+
+    async def acquire(self) -> None:
+        """Wait until an event may go, and count it."""
+        while True:
+            now = self.clock()
+            ready = self.ready_at()
+            if now + EPSILON >= ready:
+                due = self._due
+                if due is not None and now - due <= self.grace:
+                    self._due = max(due, self._paused_until) + self.interval  # keep the grid
+                else:
+                    self._due = now + self.interval  # first event, or after idle time
+                return
+            await self.sleep(ready - now)
+
+    def pause(self, seconds: float) -> None:
+        """Let nothing through for `seconds` from now (Telegram asked us to wait)."""
+        until = self.clock() + max(0.0, seconds)
+        self._paused_until = max(self._paused_until, until)
+        if self._due is None or self._due < until:
+            self._due = until
+
+
+class ChatLimiter:
+    """Keep at most `rate` messages per second in any one chat."""
+
+    def __init__(self, rate: float, *, clock: Monotonic = time.monotonic) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self._next: dict[int, float] = {}
+
+    def wait_time(self, chat_id: int) -> float:
+        """Return how long to wait before the next message to `chat_id` (0: now)."""
+        return max(0.0, self._next.get(chat_id, float("-inf")) - self.clock())
+
+    def take(self, chat_id: int) -> None:
+        """Count one message to `chat_id` now."""
+        now = self.clock()
+        if len(self._next) > 50_000:
+            # Chats whose interval has passed hold nothing worth keeping: drop them.
+            self._next = {chat: t for chat, t in self._next.items() if t > now}
+        self._next[chat_id] = max(now, self._next.get(chat_id, now)) + self.interval
