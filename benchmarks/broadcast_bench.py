@@ -32,8 +32,8 @@ from fakebotapi import FakeBotAPI, UploadedFile
 from telegram import Bot
 
 from bot.broadcast import Broadcasts, install
+from bot.database import SQLiteStorage
 from bot.delivery import DeliveryWorker
-from bot.storage import SQLiteStorage
 from bot.telegram.sender import TelegramSender
 from bot.telegram.transport import delivery_request
 

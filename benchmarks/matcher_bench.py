@@ -130,8 +130,10 @@ def main() -> None:
     bench("generated knowledge base", matcher, big, big_queries)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  index build        {build:6.2f} s for {len(big)} questions (with language model)")
-    print(f"  resident memory    {after:6.0f} MB for the whole process after the build "
-          f"(+{after - before:.0f} MB for the index), peak {peak:.0f} MB")
+    print(
+        f"  resident memory    {after:6.0f} MB for the whole process after the build "
+        f"(+{after - before:.0f} MB for the index), peak {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

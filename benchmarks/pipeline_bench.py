@@ -23,8 +23,8 @@ from telegram.ext import Application, ApplicationBuilder, MessageHandler, filter
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Config
+from bot.database import SQLiteStorage
 from bot.library import Library
-from bot.storage import SQLiteStorage
 from bot.telegram.app import PerChatUpdateProcessor, build_application, on_shutdown, on_startup
 
 OFF_TOPIC = ["как сварить борщ", "какая погода завтра", "курс доллара", "ертең ауа райы қандай"]
@@ -120,9 +120,7 @@ async def echo_rate(questions: list[str], users: int) -> float:
     return rate
 
 
-async def zanbot_rate(
-    questions: list[str], users: int, library: Library, database: Path
-) -> float:
+async def zanbot_rate(questions: list[str], users: int, library: Library, database: Path) -> float:
     request = InProcessRequest()
     config = replace(Config.load(env={}), token="1:ZANBOT", database=database, flood_burst=10**6)
     app = build_application(config, library, SQLiteStorage(database), request=request)

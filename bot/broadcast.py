@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot import schema
+from bot.database import SQLiteStorage
 from bot.language import LANGS
 from bot.render import TELEGRAM_LIMIT, markdown_to_html
-from bot.storage import SUBSCRIPTION_TOPICS, SQLiteStorage, Subscriber, utc_now
+from bot.storage import SUBSCRIPTION_TOPICS, Subscriber, utc_now
 
 SQL = """
 CREATE TABLE broadcasts (

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from bot.broadcast import Broadcast, Broadcasts, TextTooLong, install, parse_local_time, render_text
 from bot.config import Config
-from bot.storage import SQLiteStorage
+from bot.database import SQLiteStorage
 
 T = TypeVar("T")
 _MARKER = re.compile(r"^---\s*(ru|kk)\s*---\s*$", re.MULTILINE)

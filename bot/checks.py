@@ -14,28 +14,21 @@ import sys
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from bot.confusion import matcher_problems
 from bot.content import ContentError, KnowledgeBase, Problem, Topic
 from bot.i18n import use_locale
 from bot.knowledge import default_content_dir, group_by_id, load_knowledge_base
 from bot.language import LANGS
+from bot.markup import validate_html
 from bot.matcher import Matcher
 from bot.render import environment, html_to_text, markdown_to_html, render_topic, split_message
 
-# A question of topic A whose best other topic B scores within this of A is one rewording
-# away from the wrong answer (the matcher itself asks "did you mean" under 0.04).
-CONFUSABLE_MARGIN = 0.10
 SCREEN_CHARS = 1000  # plain-text characters that fit a phone screen
 UNREVIEWED = "marked reviewed: false (not yet checked by a native speaker)"
-TELEGRAM_TAGS = frozenset(
-    ("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-     "blockquote", "tg-spoiler", "span")
-)  # fmt: skip
-_ENTITIES = frozenset(("lt", "gt", "amp", "quot"))
 _STRAY_LINK = re.compile(r"\[[^\]\n]*\]\(")
 _RAW_HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
 _MD_URL = re.compile(r"\]\(\s*([^)\s]+)")
@@ -55,51 +48,6 @@ class CheckResult:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
-
-
-class _TelegramHTML(HTMLParser):
-    """Collect what Telegram's HTML parser would reject: unknown tags, bad nesting, raw <>&."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in TELEGRAM_TAGS:
-            self.errors.append(f"tag <{tag}> is not allowed in Telegram HTML")
-        elif tag == "a" and not dict(attrs).get("href"):
-            self.errors.append("link <a> without href")
-        self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.errors.append(f"self-closing tag <{tag}/> is not allowed in Telegram HTML")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.stack and self.stack[-1] == tag:
-            self.stack.pop()
-            return
-        opened = f"<{self.stack[-1]}>" if self.stack else "nothing"
-        self.errors.append(f"</{tag}> closes {opened}: tags are not nested properly")
-        if tag in self.stack:  # drop just this tag, so one mistake is reported once
-            del self.stack[len(self.stack) - 1 - self.stack[::-1].index(tag)]
-
-    def handle_entityref(self, name: str) -> None:
-        if name not in _ENTITIES:
-            self.errors.append(f"entity &{name}; is not supported by Telegram")
-
-    def handle_data(self, data: str) -> None:
-        if any(ch in data for ch in "<>&"):
-            self.errors.append("unescaped <, > or & in the text")
-
-
-def validate_html(text: str) -> list[str]:
-    """Return why Telegram would reject this HTML (empty when it is fine)."""
-    parser = _TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    errors = parser.errors + [f"<{tag}> is not closed" for tag in parser.stack]
-    return list(dict.fromkeys(errors))
 
 
 def is_https(url: str) -> bool:
@@ -221,50 +169,6 @@ def _show(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _matcher_problems(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
-    """Run every example question through the matcher: misroutes and confusable pairs."""
-    problems: list[Problem] = []
-    close: dict[tuple[str, str], list[tuple[float, float, float, Topic, int, str]]] = {}
-    for topic in sorted(kb, key=lambda t: (t.id, t.lang)):
-        for i, question in enumerate(topic.questions):
-            line = topic.lines.get(f"questions[{i}]", 1)
-            match = matcher.match(question, lang=topic.lang)
-            scores = {c.topic: c.score for c in match.candidates}
-            own = scores.pop(topic.id, 0.0)
-            shown = ", ".join(f"{t} {s:.2f}" for t, s in scores.items()) or "none"
-            if match.decision == "answer" and match.topic != topic.id:
-                message = f"is answered by '{match.topic}' ({scores[match.topic]:.2f}, "
-                message += f"this topic {own:.2f})"
-            elif match.decision == "clarify":
-                message = f"gets 'did you mean' (this topic {own:.2f}; also {shown})"
-            elif match.decision == "unknown":
-                message = f"is refused (this topic {own:.2f}; best others: {shown})"
-            elif match.decision == "empty":
-                message = "has no letters: the bot asks for words instead"
-            else:
-                message = ""
-            if message:
-                message = f"example question '{question}' {message}"
-                problems.append(Problem(topic.path, line, message, "warning"))
-            if scores:
-                rival, score = max(scores.items(), key=lambda item: item[1])
-                if own - score < CONFUSABLE_MARGIN:
-                    pair = (min(topic.id, rival), max(topic.id, rival))
-                    close.setdefault(pair, []).append(
-                        (own - score, own, score, topic, line, question)
-                    )
-    for (a, b), cases in sorted(close.items()):
-        _, own, score, topic, line, question = min(cases, key=lambda case: case[0])
-        other = b if topic.id == a else a
-        message = (
-            f"topics '{a}' and '{b}' are easy to confuse: {len(cases)} example question(s) "
-            f"score within {CONFUSABLE_MARGIN:.2f} for both, e.g. '{question}' of "
-            f"'{topic.id}' scores {own:.2f} for it and {score:.2f} for '{other}'"
-        )
-        problems.append(Problem(topic.path, line, message, "warning"))
-    return problems
-
-
 def count_files(root: Path) -> tuple[int, int]:
     """Return (topic files, distinct topic ids) under root/<lang>/."""
     files = [p for lang in LANGS for p in sorted((root / lang).glob("*.md"))]
@@ -295,7 +199,7 @@ def run_checks(root: Path | str | None = None, *, now: datetime | None = None) -
     problems = _structure_problems(kb)
     for topic in sorted(kb, key=lambda t: (t.lang, t.id)):
         problems += _topic_problems(topic, kb, now)
-    problems += _matcher_problems(kb, Matcher.from_knowledge_base(kb))
+    problems += matcher_problems(kb, Matcher.from_knowledge_base(kb))
     return CheckResult(problems, files, len(kb.ids()))
 
 

@@ -125,8 +125,8 @@ def _day(text: str) -> date:
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     import asyncio
 
+    from bot.database import SQLiteStorage
     from bot.report import Report, build_report, format_report_csv, format_report_text, period
-    from bot.storage import SQLiteStorage
 
     today = datetime.now(UTC).date()  # the database counts UTC days
     try:

@@ -36,11 +36,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from bot.broadcast import Broadcast, Broadcasts
+from bot.database import SQLiteStorage
 from bot.limiter import EPSILON, ChatLimiter, Monotonic, RateLimiter, Sleep
 from bot.outbox import Outbox, Report, Row
 from bot.sender import Blocked, DeliveryError, PermanentError, RetryLater, Sender, TransientError
 from bot.shipment import Shipment, Step, settle
-from bot.storage import SQLiteStorage, utc_now
+from bot.storage import utc_now
 
 log = logging.getLogger(__name__)
 BURST_SECONDS = 0.01

@@ -10,8 +10,6 @@ re-ranks the leaders and corrects unknown words. Article numbers are looked up d
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import itertools
 import math
 from collections import Counter, defaultdict
@@ -22,6 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content import KnowledgeBase
+from bot.index import SparseIndex, aggregate, release_memory, sublinear, tf_idf
 from bot.language import LanguageDetector
 from bot.text import articles, char_ngrams, fold, has_letters
 
@@ -63,57 +62,6 @@ class Thresholds:
     suggest: float = 0.25  # below `answer`, topics above this are offered as suggestions
 
 
-class _SparseIndex:
-    """Rows of sparse vectors, stored feature-major (CSC) for fast dot products."""
-
-    def __init__(
-        self, rows: np.ndarray, feats: np.ndarray, values: np.ndarray, n_rows: int, n_features: int
-    ) -> None:
-        order = np.argsort(feats, kind="stable")
-        self.n_rows = n_rows
-        self.rows = rows[order].astype(np.int32)
-        self.values = values[order].astype(np.float32)
-        self.indptr = np.searchsorted(feats[order], np.arange(n_features + 1))
-
-    def dot(self, feats: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Return the dot product of every row with the query (feature ids, weights)."""
-        starts, ends = self.indptr[feats], self.indptr[feats + 1]
-        lengths = ends - starts
-        # Positions of all postings of the query's features, without a Python loop.
-        positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        positions += np.arange(lengths.sum())
-        products = self.values[positions] * np.repeat(weights, lengths)
-        return np.bincount(self.rows[positions], weights=products, minlength=self.n_rows)
-
-
-def _sublinear(count: float) -> float:
-    """Dampen repeated features: 1 + log(count) from one occurrence on."""
-    return 1.0 + math.log(count) if count >= 1 else count
-
-
-def _release_memory() -> None:
-    """Hand the build's freed temporaries back to the OS (glibc keeps them otherwise)."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _tf_idf(
-    rows: np.ndarray, feats: np.ndarray, counts: np.ndarray, idf: np.ndarray, n_rows: int
-) -> np.ndarray:
-    """Weigh (row, feature, count) triples by sublinear tf × idf and L2-normalise each row."""
-    values = np.where(counts >= 1, 1.0 + np.log(np.maximum(counts, 1.0)), counts) * idf[feats]
-    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
-    return values / np.where(norms > 0, norms, 1.0)[rows]
-
-
-def _aggregate(
-    rows: np.ndarray, feats: np.ndarray, weights: np.ndarray, n_features: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum the weights of repeated (row, feature) pairs."""
-    keys, inverse = np.unique(rows.astype(np.int64) * n_features + feats, return_inverse=True)
-    return keys // n_features, keys % n_features, np.bincount(inverse, weights=weights)
-
-
 class Matcher:
     """Rank topics for a question and decide whether to answer, ask, or say "I don't know"."""
 
@@ -140,7 +88,7 @@ class Matcher:
         self._word_cache: dict[str, list[tuple[int, float]]] = {}
         self._unknown_cache: dict[str, float] = {}
         self._build()
-        _release_memory()
+        release_memory()
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
         for word in {w for q in self._entry_text for w in q.split()}:
             if len(word) >= 4:
@@ -177,7 +125,7 @@ class Matcher:
             starts = np.repeat(word_off[words] - (np.cumsum(lengths) - lengths), lengths)
             positions = starts + np.arange(lengths.sum())
             parts.append(
-                _aggregate(
+                aggregate(
                     np.repeat(all_entries[lo:hi], lengths),
                     word_ids[positions],
                     word_w[positions],
@@ -193,11 +141,11 @@ class Matcher:
         df = np.bincount(topic_keys % n_feat, minlength=n_feat)
         self._idf = np.log((n_topics + 1) / (df + 1)) + 1.0
         self._idf_unseen = math.log(n_topics + 1) + 1.0
-        values = _tf_idf(rows, feats, counts, self._idf, n_entries)
-        self._entries = _SparseIndex(rows, feats, values, n_entries, n_feat)
-        c_rows, c_feats, c_counts = _aggregate(topics, feats, counts, n_feat)
-        c_values = _tf_idf(c_rows, c_feats, c_counts, self._idf, n_topics)
-        self._centroids = _SparseIndex(c_rows, c_feats, c_values, n_topics, n_feat)
+        values = tf_idf(rows, feats, counts, self._idf, n_entries)
+        self._entries = SparseIndex(rows, feats, values, n_entries, n_feat)
+        c_rows, c_feats, c_counts = aggregate(topics, feats, counts, n_feat)
+        c_values = tf_idf(c_rows, c_feats, c_counts, self._idf, n_topics)
+        self._centroids = SparseIndex(c_rows, c_feats, c_values, n_topics, n_feat)
 
     @classmethod
     def from_knowledge_base(cls, kb: KnowledgeBase, **kwargs: object) -> Matcher:
@@ -232,7 +180,7 @@ class Matcher:
             if f is not None:
                 result.append((f, weight))
             else:
-                unknown += _sublinear(weight) ** 2
+                unknown += sublinear(weight) ** 2
         if grow or len(self._word_cache) < 100_000:
             self._word_cache[word] = result
             self._unknown_cache[word] = unknown
@@ -257,7 +205,7 @@ class Matcher:
 
     def _weigh(self, counts: Counter[int], *, unseen: float = 0.0) -> dict[int, float]:
         """Weigh a query like the index; `unseen` adds the squared weight of unknown features."""
-        vec = {f: _sublinear(c) * self._idf[f] for f, c in counts.items()}
+        vec = {f: sublinear(c) * self._idf[f] for f, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in vec.values()) + unseen) or 1.0
         return {f: v / norm for f, v in vec.items()}
 

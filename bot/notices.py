@@ -25,11 +25,12 @@ from markupsafe import escape
 from bot import schema
 from bot.broadcast import Broadcasts
 from bot.content import Topic
+from bot.database import SQLiteStorage
 from bot.hearings import is_past
 from bot.i18n import _, use_locale
 from bot.library import Library
 from bot.render import render
-from bot.storage import SQLiteStorage, utc_now
+from bot.storage import utc_now
 
 REMINDER_LEAD = timedelta(days=1)
 AUDIENCE = "hearings"  # subscribers of "all" get these too

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from bot import schema
 from bot.broadcast import COLS, Broadcast, Broadcasts, duration, read_broadcast
-from bot.storage import SQLiteStorage, utc_now
+from bot.database import SQLiteStorage
+from bot.storage import utc_now
 
 ERROR_CHARS = 500
 

@@ -13,11 +13,11 @@ import pytest
 
 from bot import broadcast
 from bot.broadcast import Broadcasts, TextTooLong, parse_local_time, render_text
+from bot.database import SQLiteStorage
 from bot.delivery import DeliveryWorker
 from bot.limiter import ChatLimiter, RateLimiter
 from bot.outbox import Report
 from bot.sender import Blocked, PermanentError, RetryLater, TransientError
-from bot.storage import SQLiteStorage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -459,7 +459,7 @@ async def test_notify_waits_out_flood_control(
 
 async def test_forget_removes_the_users_deliveries(tmp_path) -> None:
     from bot.broadcast import Broadcasts, install
-    from bot.storage import SQLiteStorage
+    from bot.database import SQLiteStorage
 
     async with SQLiteStorage(tmp_path / "forget.sqlite3") as storage:
         await install(storage)

@@ -10,7 +10,7 @@ import pytest
 from bot.broadcast import Broadcast, Broadcasts, install
 from bot.broadcast_commands import read_texts
 from bot.cli import main
-from bot.storage import SQLiteStorage
+from bot.database import SQLiteStorage
 
 ANNOUNCEMENT = "**Внимание**: новые статьи УК.\n\n--- kk ---\n**Назар**: ҚК жаңа баптары.\n"
 

@@ -13,9 +13,9 @@ from bot.checks import (
     CheckResult,
     check_content,
     run_checks,
-    validate_html,
 )
 from bot.knowledge import default_content_dir
+from bot.markup import validate_html
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.database import SQLiteStorage
 from bot.library import Library
-from bot.storage import SQLiteStorage
 
 DATA = Path(__file__).parent / "data"
 

@@ -10,9 +10,9 @@ import pytest
 
 from bot import broadcast
 from bot.broadcast import Broadcasts
+from bot.database import SQLiteStorage
 from bot.library import Library
 from bot.notices import HearingNotices
-from bot.storage import SQLiteStorage
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TITLES = {"ru": "Слушания {id}", "kk": "Тыңдау {id}"}

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.database import SQLiteStorage
 from bot.library import Library
 from bot.report import (
     FeedbackStats,
@@ -20,7 +21,6 @@ from bot.report import (
     format_report_text,
     period,
 )
-from bot.storage import SQLiteStorage
 
 DAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 EARLIER = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # outside the reported period

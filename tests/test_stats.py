@@ -11,9 +11,9 @@ from botharness import make_config, running_bot
 from conftest import NOW
 from fakebotapi import FakeBotAPI
 
+from bot.database import SQLiteStorage
 from bot.library import Library
 from bot.stats import StatsBuffer
-from bot.storage import SQLiteStorage
 
 EVER = (date(2000, 1, 1), date(2100, 1, 1))
 

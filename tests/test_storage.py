@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot import schema
+from bot.database import SQLiteStorage
 from bot.schema import Migration
 from bot.storage import (
-    SQLiteStorage,
     Storage,
     Subscriber,
     Unanswered,

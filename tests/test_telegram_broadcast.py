@@ -16,10 +16,10 @@ from telegram.ext import Application
 
 from bot.broadcast import Broadcasts
 from bot.config import Config
+from bot.database import SQLiteStorage
 from bot.delivery import DeliveryWorker
 from bot.library import Library
 from bot.pages import unknown_command_page
-from bot.storage import SQLiteStorage
 
 ADMIN = 900
 HEARING = "hearing-paz-2026-04-28"

@@ -10,8 +10,8 @@ from botharness import make_config, running_bot
 from conftest import NOW
 from fakebotapi import FakeBotAPI
 
+from bot.database import SQLiteStorage
 from bot.library import Library
-from bot.storage import SQLiteStorage
 
 
 def buttons(message: dict) -> list[tuple[str, str]]:

@@ -30,10 +30,11 @@ from telegram.warnings import PTBUserWarning
 from bot.admins import Admins, ConfiguredAdmin
 from bot.broadcast import install
 from bot.config import Config
+from bot.database import SQLiteStorage
 from bot.dialogue import Reply
 from bot.i18n import _, use_locale
 from bot.library import Library
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import Storage
 from bot.telegram import broadcasts, composer
 from bot.telegram.broadcasts import user_lang
 from bot.telegram.handlers import send

@@ -23,11 +23,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Config
+from bot.database import SQLiteStorage
 from bot.dialogue import Assistant
 from bot.flood import FloodGuard
 from bot.i18n import _, use_locale
 from bot.library import Library
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import Storage
 from bot.telegram.admin import register_admin, start_admin, stop_admin
 from bot.telegram.handlers import Handlers
 from bot.telegram.staff import register_staff, start_watching

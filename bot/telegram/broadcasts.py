@@ -16,12 +16,13 @@ from telegram.request import BaseRequest
 from bot.admins import Admins
 from bot.broadcast import Broadcast, Broadcasts
 from bot.config import Config
+from bot.database import SQLiteStorage
 from bot.delivery import DeliveryWorker
 from bot.dialogue import Button, Reply
 from bot.i18n import _, resolve_locale, set_locale, use_locale
 from bot.notices import HearingNotices
 from bot.outbox import Report
-from bot.storage import SQLiteStorage, Storage, utc_now
+from bot.storage import Storage, utc_now
 from bot.subscriptions import TOPIC_LABELS
 from bot.telegram.handlers import edit, send
 from bot.telegram.sender import TelegramSender

@@ -20,10 +20,10 @@ from telegram.ext import ContextTypes, ConversationHandler
 from bot.admins import Admins
 from bot.broadcast import Broadcasts, TextTooLong, parse_local_time, render_text
 from bot.config import Config
+from bot.database import SQLiteStorage
 from bot.dialogue import Button, Reply
 from bot.i18n import _, current_locale
 from bot.render import TELEGRAM_LIMIT
-from bot.storage import SQLiteStorage
 from bot.telegram.broadcasts import describe_audience, local_time, user_lang
 from bot.telegram.handlers import edit, send
 

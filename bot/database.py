@@ -1,0 +1,329 @@
+"""``SQLiteStorage``: the ``Storage`` interface in one SQLite file (WAL mode), over aiosqlite.
+
+Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migrations live in
+``bot.schema``; see there how other modules register their own tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot import schema
+from bot.language import LANGS
+from bot.privacy import redact
+from bot.storage import (
+    UNANSWERED_MAX_CHARS,
+    Clock,
+    Storage,
+    Subscriber,
+    Unanswered,
+    User,
+    check_topic,
+    resolve_lang,
+    utc_now,
+)
+
+
+class SQLiteStorage(Storage):
+    """``Storage`` in one SQLite file (WAL mode), through aiosqlite.
+
+    ``migrations`` defaults to everything registered in ``bot.schema`` at ``open()`` time;
+    ``clock`` returns the current time and is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = utc_now,
+        migrations: Iterable[schema.Migration] | None = None,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._migrations = None if migrations is None else tuple(migrations)
+        self._busy_timeout_ms = int(busy_timeout_ms)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()  # one transaction at a time on the shared connection
+
+    async def open(self) -> None:
+        if self._db is not None:
+            return
+        # Autocommit: each statement commits alone; multi-statement writes use transaction().
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL never corrupts the database; it skips an fsync per commit
+            # (a power cut may lose the last counters, not the schema or users).
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            pending = self._migrations if self._migrations is not None else schema.migrations()
+            await schema.apply_migrations(db, pending, self._clock())
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            await db.close()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        """Return the open connection (for modules that own extra tables)."""
+        if self._db is None:
+            raise RuntimeError("storage is not open; call open() or use 'async with'")
+        return self._db
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run a read query and return its rows."""
+        return list(await self.db.execute_fetchall(sql, tuple(params)))
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run one write statement on its own (autocommitted); return any RETURNING rows."""
+        async with self._lock:
+            return await self.fetchall(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the write lock and run the block's statements as one transaction."""
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    def _now(self) -> str:
+        return schema.to_iso(self._clock())
+
+    async def touch_user(self, user_id: int, *, hint_lang: str | None = None) -> User:
+        # A user who writes to the bot has evidently unblocked it.
+        now = self._now()
+        rows = await self.execute(
+            "INSERT INTO users (user_id, hint_lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen, blocked = 0,"
+            " hint_lang = COALESCE(excluded.hint_lang, users.hint_lang) RETURNING " + _USER_COLS,
+            (user_id, hint_lang, now, now),
+        )
+        return _user(rows[0])
+
+    async def get_user(self, user_id: int) -> User | None:
+        rows = await self.fetchall(f"SELECT {_USER_COLS} FROM users WHERE user_id = ?", (user_id,))
+        return _user(rows[0]) if rows else None
+
+    async def set_language(self, user_id: int, lang: str) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"unsupported language {lang!r}; expected {LANGS}")
+        now = self._now()
+        await self.execute(
+            "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
+            (user_id, lang, now, now),
+        )
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        await self.execute(
+            "UPDATE users SET blocked = ? WHERE user_id = ?", (int(blocked), user_id)
+        )
+
+    async def count_users(self) -> int:
+        return (await self.fetchall("SELECT COUNT(*) FROM users"))[0][0]
+
+    async def subscribe(self, user_id: int, topic: str) -> None:
+        check_topic(topic)
+        now = self._now()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO users (user_id, first_seen, last_seen) VALUES (?, ?, ?)",
+                (user_id, now, now),
+            )
+            await db.execute(
+                "INSERT OR IGNORE INTO subscriptions (user_id, topic, created_at) VALUES (?, ?, ?)",
+                (user_id, topic, now),
+            )
+
+    async def unsubscribe(self, user_id: int, topic: str | None = None) -> None:
+        if topic is None:
+            await self.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
+            return
+        check_topic(topic)
+        await self.execute(
+            "DELETE FROM subscriptions WHERE user_id = ? AND topic = ?", (user_id, topic)
+        )
+
+    async def subscriptions(self, user_id: int) -> set[str]:
+        rows = await self.fetchall("SELECT topic FROM subscriptions WHERE user_id = ?", (user_id,))
+        return {row[0] for row in rows}
+
+    async def subscribers(
+        self, topic: str | None = None, *, lang: str | None = None
+    ) -> list[Subscriber]:
+        sql = (
+            "SELECT DISTINCT u.user_id, u.lang, u.hint_lang FROM subscriptions s"
+            " JOIN users u ON u.user_id = s.user_id WHERE u.blocked = 0"
+        )
+        params: tuple[str, ...] = ()
+        if topic is not None:
+            check_topic(topic)
+            sql += " AND s.topic IN (?, 'all')"
+            params = (topic,)
+        rows = await self.fetchall(sql + " ORDER BY u.user_id", params)
+        found = [Subscriber(row[0], resolve_lang(row[1], row[2])) for row in rows]
+        return [s for s in found if lang is None or s.lang == lang]
+
+    async def add_feedback(
+        self, user_id: int | None, topic_id: str, lang: str, *, helpful: bool
+    ) -> None:
+        await self.execute(
+            "INSERT INTO feedback (user_id, topic_id, lang, helpful, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, topic_id, lang, int(helpful), self._now()),
+        )
+
+    async def feedback_summary(self, since: date, until: date) -> list[tuple[str, str, int, int]]:
+        rows = await self.fetchall(
+            "SELECT topic_id, lang, SUM(helpful), SUM(1 - helpful) FROM feedback"
+            " WHERE created_at >= ? AND created_at < ? GROUP BY topic_id, lang"
+            " ORDER BY topic_id, lang",
+            schema.time_range(since, until),
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    async def add_unanswered(self, text: str, lang: str) -> None:
+        # Redact before cutting: a cut could split a card number and hide it from the patterns.
+        safe = redact(text).text[:UNANSWERED_MAX_CHARS]
+        await self.execute(
+            "INSERT INTO unanswered (text, lang, created_at) VALUES (?, ?, ?)",
+            (safe, lang, self._now()),
+        )
+
+    async def unanswered(self, since: date, until: date) -> list[Unanswered]:
+        rows = await self.fetchall(
+            "SELECT text, lang, created_at FROM unanswered WHERE created_at >= ?"
+            " AND created_at < ? ORDER BY created_at, id",
+            schema.time_range(since, until),
+        )
+        return [Unanswered(row[0], row[1], datetime.fromisoformat(row[2])) for row in rows]
+
+    async def count_answer(self, topic_id: str, lang: str) -> None:
+        await self.execute(
+            "INSERT INTO topic_stats (day, topic_id, lang, answered) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT (day, topic_id, lang) DO UPDATE SET answered = answered + 1",
+            (schema.day_text(self._clock()), topic_id, lang),
+        )
+
+    async def topic_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
+        rows = await self.fetchall(
+            "SELECT topic_id, lang, SUM(answered) AS n FROM topic_stats"
+            " WHERE day >= ? AND day <= ? GROUP BY topic_id, lang"
+            " ORDER BY n DESC, topic_id, lang",
+            (schema.day_text(since), schema.day_text(until)),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def count_question(self, lang: str, *, answered: bool) -> None:
+        await self.execute(
+            "INSERT INTO question_stats (day, lang, asked, answered) VALUES (?, ?, 1, ?)"
+            " ON CONFLICT (day, lang) DO UPDATE SET asked = asked + 1,"
+            " answered = answered + excluded.answered",
+            (schema.day_text(self._clock()), lang, int(answered)),
+        )
+
+    async def add_counts(
+        self, questions: dict[str, tuple[int, int]], topics: dict[tuple[str, str], int]
+    ) -> None:
+        day = schema.day_text(self._clock())
+        async with self.transaction() as db:
+            await db.executemany(
+                "INSERT INTO question_stats (day, lang, asked, answered) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (day, lang) DO UPDATE SET asked = asked + excluded.asked,"
+                " answered = answered + excluded.answered",
+                [(day, lang, asked, answered) for lang, (asked, answered) in questions.items()],
+            )
+            await db.executemany(
+                "INSERT INTO topic_stats (day, topic_id, lang, answered) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (day, topic_id, lang) DO UPDATE SET"
+                " answered = answered + excluded.answered",
+                [(day, topic, lang, n) for (topic, lang), n in topics.items()],
+            )
+
+    async def question_counts(self, since: date, until: date) -> list[tuple[str, int, int]]:
+        rows = await self.fetchall(
+            "SELECT lang, SUM(asked), SUM(answered) FROM question_stats"
+            " WHERE day >= ? AND day <= ? GROUP BY lang ORDER BY lang",
+            (schema.day_text(since), schema.day_text(until)),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def grant_admin(self, user_id: int, *, granted_by: int | None) -> None:
+        await self.execute(
+            "INSERT OR IGNORE INTO admins (user_id, granted_by, granted_at) VALUES (?, ?, ?)",
+            (user_id, granted_by, self._now()),
+        )
+
+    async def revoke_admin(self, user_id: int) -> None:
+        await self.execute("DELETE FROM admins WHERE user_id = ?", (user_id,))
+
+    async def admin_ids(self) -> set[int]:
+        return {row[0] for row in await self.fetchall("SELECT user_id FROM admins")}
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        user = await self.get_user(user_id)
+        subscriptions = sorted(await self.subscriptions(user_id))
+        rows = await self.fetchall("SELECT COUNT(*) FROM feedback WHERE user_id = ?", (user_id,))
+        feedback_count = rows[0][0]
+        admin = bool(await self.fetchall("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)))
+        if user is None and not subscriptions and not feedback_count and not admin:
+            return {}
+        return {
+            "user": None
+            if user is None
+            else {
+                "user_id": user.user_id,
+                "lang": user.lang,
+                "hint_lang": user.hint_lang,
+                "first_seen": schema.to_iso(user.first_seen),
+                "last_seen": schema.to_iso(user.last_seen),
+                "blocked": user.blocked,
+            },
+            "subscriptions": subscriptions,
+            "feedback_count": feedback_count,
+            "admin": admin,
+        }
+
+    async def forget_user(self, user_id: int) -> None:
+        # The outbox (broadcast deliveries) exists once the broadcast tables are installed.
+        optional = {row[0] for row in await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('outbox')"
+        )}  # fmt: skip
+        async with self.transaction() as db:
+            for table in ("subscriptions", "feedback", "admins", *sorted(optional), "users"):
+                # Table names come from the fixed names above, never from input.
+                await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+
+_USER_COLS = "user_id, lang, hint_lang, first_seen, last_seen, blocked"
+
+
+def _user(row: Any) -> User:
+    user_id, lang, hint_lang, first_seen, last_seen, blocked = row
+    return User(
+        user_id,
+        lang,
+        hint_lang,
+        datetime.fromisoformat(first_seen),
+        datetime.fromisoformat(last_seen),
+        bool(blocked),
+    )
