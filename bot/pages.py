@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from babel.dates import format_date
 from markupsafe import escape
 
-from bot.dialogue import Button, Reply, menu_button
+from bot.dialogue import LANG_NAMES, Button, Reply, menu_button
 from bot.i18n import _, use_locale
+from bot.subscriptions import TOPIC_LABELS
 
 
 def help_page(lang: str) -> Reply:
@@ -58,15 +61,31 @@ def privacy_page(lang: str, data: dict[str, Any]) -> Reply:
         if not user:
             lines.append(str(escape(_("nothing"))))
         else:
-            lines.append(str(escape(_("language: {lang}").format(lang=user.get("lang") or "—"))))
-            first_seen = str(user.get("first_seen") or "—")[:10]
+            chosen = LANG_NAMES.get(str(user.get("lang")), "—")
+            lines.append(str(escape(_("language: {lang}").format(lang=chosen))))
+            first_seen = _day(user.get("first_seen"), lang)
             lines.append(str(escape(_("first message: {date}").format(date=first_seen))))
-            subs = ", ".join(sorted(data.get("subscriptions") or [])) or "—"
+            chosen_topics = set(data.get("subscriptions") or ())
+            subs = (
+                ", ".join(
+                    str(label) for topic, label in TOPIC_LABELS.items() if topic in chosen_topics
+                )
+                or "—"
+            )
             lines.append(str(escape(_("subscriptions: {topics}").format(topics=subs))))
             count = int(data.get("feedback_count") or 0)
             lines.append(str(escape(_("feedback given: {count}").format(count=count))))
         lines += ["", str(escape(_("/forget deletes all of it.")))]
         return Reply("\n".join(lines), lang, ((menu_button(),),))
+
+
+def _day(value: object, lang: str) -> str:
+    """Format a stored ISO date-time as a date in the user's language (Babel)."""
+    try:
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return "—"
+    return format_date(when, "long", locale=lang)
 
 
 def forget_confirm_page(lang: str) -> Reply:
