@@ -156,7 +156,10 @@ class DeliveryWorker:
                     # One statement claims the rows of the next few milliseconds.
                     claiming = asyncio.create_task(self.outbox.claim(batch))
                     run.claiming.add(claiming)
-                    claimed = await claiming
+                    # Shielded: cancelling the worker must not cancel a claim whose UPDATE
+                    # already ran in the database thread, or its rows would stay 'sending'
+                    # and be taken for in doubt; settle() finishes it and puts them back.
+                    claimed = await asyncio.shield(claiming)
                     run.claiming.discard(claiming)
                     run.ready.extend(claimed)
                     if len(claimed) < len(batch) and await self._cancelled(broadcast):
