@@ -13,6 +13,7 @@ from bot.broadcast_commands import add_broadcast_parser
 from bot.config import Config, settings_help
 from bot.content import ContentError
 from bot.evaluation import evaluate, read_cases
+from bot.i18n import use_locale
 from bot.library import Library
 
 EPILOG = "configuration (environment variables or .env):\n" + settings_help()
@@ -149,7 +150,8 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     if args.format == "csv":
         sys.stdout.write(format_report_csv(report))
     else:
-        print(format_report_text(report))
+        with use_locale(args.lang):
+            print(format_report_text(report))
     return 0
 
 
@@ -202,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day (default: today)")
     p.add_argument("--days", type=int, default=30, help="days up to --until (default: 30)")
     p.add_argument("--format", choices=("text", "csv"), default="text")
+    p.add_argument("--lang", choices=("en", "ru", "kk"), default="en", help="text report language")
     p.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("run", parents=[content], help="run the Telegram bot")

@@ -58,10 +58,14 @@ def resolve_locale(stored: str | None, hint: str | None) -> str:
     return short if short in LANGS else DEFAULT_LANG
 
 
+# Citizens get ru or kk; staff output (reports) may also be "en", the message ids themselves.
+STAFF_LANGS = (*LANGS, "en")
+
+
 @contextmanager
 def use_locale(lang: str) -> Iterator[None]:
     """Translate into `lang` inside the block."""
-    token = _locale.set(lang if lang in LANGS else DEFAULT_LANG)
+    token = _locale.set(lang if lang in STAFF_LANGS else DEFAULT_LANG)
     try:
         yield
     finally:

@@ -11,9 +11,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel.numbers import format_percent
 from rapidfuzz import fuzz, process
 
 from bot.content import KnowledgeBase
+from bot.i18n import _, current_locale
 from bot.library import Library
 from bot.matcher import Matcher
 from bot.storage import Storage, Unanswered
@@ -157,26 +159,35 @@ async def build_report(storage: Storage, library: Library, *, since: date, until
 
 
 def format_report_text(report: Report, *, limit: int = 20) -> str:
-    """Return the report as plain text, at most `limit` rows per list."""
-    lines = [f"Zanbot report {report.since} — {report.until} (UTC days)", "", "Questions:"]
+    """Return the report as plain text in the current locale, at most `limit` rows per list."""
+    locale = current_locale()
+    title = _("Zanbot report {since} — {until} (UTC days)")
+    lines = [title.format(since=report.since, until=report.until), "", _("Questions:")]
     for s in (*report.languages, report.total):
-        lines.append(f"  {s.lang}: {s.asked} asked, {s.answered} answered ({s.share:.0%})")
-    lines += ["", "Answers by topic:"]
+        share = format_percent(s.share, locale=locale)
+        row = _("{lang}: {asked} asked, {answered} answered ({share})")
+        lines.append(
+            "  " + row.format(lang=s.lang, asked=s.asked, answered=s.answered, share=share)
+        )
+    lines += ["", _("Answers by topic:")]
     lines += [f"  {t.answers:5}  {t.lang}  {t.topic}  {t.title}" for t in report.topics[:limit]]
     count = sum(g.size for g in report.groups)
-    lines += ["", f"Unanswered questions: {count} in {len(report.groups)} group(s)"]
+    heading = _("Unanswered questions: {count} in {groups} group(s)")
+    lines += ["", heading.format(count=count, groups=len(report.groups))]
     for n, g in enumerate(report.groups[:limit], start=1):
-        closest = f"{g.topic} «{g.title}» ({g.score:.2f})" if g.topic else "none"
-        lines.append(f"  {n}. ×{g.size} [{g.lang}] closest topic: {closest}")
+        closest = f"{g.topic} «{g.title}» ({g.score:.2f})" if g.topic else _("none")
+        row = _("closest topic: {topic}").format(topic=closest)
+        lines.append(f"  {n}. ×{g.size} [{g.lang}] {row}")
         lines += [f"       – {text}" for text in g.examples[:SHOWN]]
-    lines += ["", "Most 👎 feedback:"]
+    lines += ["", _("Most 👎 feedback:")]
     lines += [
         f"  {f.not_helpful:5} 👎 {f.helpful:5} 👍  {f.lang}  {f.topic}  {f.title}"
         for f in report.feedback[:limit]
     ]
     hidden = max(len(report.topics), len(report.groups), len(report.feedback)) - limit
     if hidden > 0:
-        lines += ["", f"(lists cut at {limit} rows; the CSV report has them all)"]
+        note = _("(lists cut at {limit} rows; the CSV report has them all)")
+        lines += ["", note.format(limit=limit)]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.database import SQLiteStorage
+from bot.i18n import use_locale
 from bot.library import Library
 from bot.report import (
     FeedbackStats,
@@ -112,7 +113,8 @@ async def test_feedback_most_not_helpful_first(report: Report, library: Library)
 
 
 async def test_text_format(report: Report, library: Library) -> None:
-    text = format_report_text(report)
+    with use_locale("en"):  # the message ids; ru/kk are checked below
+        text = format_report_text(report)
     stalking = title(library, "uk-115-1-stalking", "ru")
     assert text.splitlines()[0] == "Zanbot report 2026-03-01 — 2026-03-31 (UTC days)"
     for line in [
@@ -127,7 +129,8 @@ async def test_text_format(report: Report, library: Library) -> None:
 
 
 async def test_text_format_cuts_long_lists(report: Report) -> None:
-    lines = format_report_text(report, limit=1).splitlines()
+    with use_locale("en"):
+        lines = format_report_text(report, limit=1).splitlines()
     assert (lines[-1], sum(1 for line in lines if " group(s)" in line)) == (
         "(lists cut at 1 rows; the CSV report has them all)", 1,
     )  # fmt: skip
@@ -158,7 +161,9 @@ async def test_empty_period(tmp_path, library: Library) -> None:
     async with SQLiteStorage(tmp_path / "empty.sqlite3") as store:
         report = await build_report(store, library, since=SINCE, until=UNTIL)
     assert (report.languages, report.topics, report.groups, report.feedback) == ((), (), (), ())
-    assert "  all: 0 asked, 0 answered (0%)" in format_report_text(report).splitlines()
+    with use_locale("en"):
+        lines = format_report_text(report).splitlines()
+    assert "  all: 0 asked, 0 answered (0%)" in lines
 
 
 def test_period_defaults_to_the_last_days() -> None:
@@ -174,3 +179,18 @@ def test_period_defaults_to_the_last_days() -> None:
 def test_period_rejects_reversed_bounds() -> None:
     with pytest.raises(ValueError, match="starts"):
         period(today=date(2026, 3, 1), since=date(2026, 3, 5))
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "share"),
+    [("ru", "Отчёт Zanbot 2026-03-01", "50 %"), ("kk", "Zanbot есебі 2026-03-01", "50%")],
+)
+async def test_text_report_in_russian_and_kazakh(
+    report: Report, lang: str, title: str, share: str
+) -> None:
+    with use_locale(lang):
+        text = format_report_text(report)
+    assert text.splitlines()[0].startswith(title)
+    assert "Zanbot report" not in text and "asked" not in text
+    # Percentages through Babel in the locale (Russian puts a no-break space before %).
+    assert share.replace(" ", "\xa0") in text or share in text

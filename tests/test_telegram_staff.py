@@ -73,7 +73,7 @@ async def test_reload_and_report_are_for_admins_only(api, staffed_bot) -> None:
     assert "22" in reply["text"]
     await api.send_command(admin, "/report")
     report = await api.wait_for(ADMIN, timeout=15)
-    assert "Zanbot report" in report[0]["text"]
+    assert "Отчёт Zanbot" in report[0]["text"]  # the admin's language (ru by default)
     await api.send_command(citizen, "/reload")
     [unknown] = await api.wait_for(citizen.id)
     assert "/help" in unknown["text"]

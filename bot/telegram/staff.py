@@ -83,7 +83,10 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     report = await build_report(
         context.bot_data["storage"], context.bot_data["library"], since=since, until=until
     )
-    for part in split_message(f"<pre>{escape(format_report_text(report))}</pre>", limit=4000):
+    user = update.effective_user
+    with use_locale(await _admin_lang(context.bot_data["storage"], user.id if user else 0)):
+        text = format_report_text(report)
+    for part in split_message(f"<pre>{escape(text)}</pre>", limit=4000):
         # A part cut inside the <pre> block loses its tags: wrap each part on its own.
         body = part.removeprefix("<pre>").removesuffix("</pre>")
         await message.reply_html(f"<pre>{body}</pre>")
