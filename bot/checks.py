@@ -175,18 +175,6 @@ def count_files(root: Path) -> tuple[int, int]:
     return len(files), len({p.stem for p in files})
 
 
-def _without_echoes(problems: list[Problem]) -> list[Problem]:
-    """Drop "no kk version" when the kk file exists but is broken: its own error says why."""
-    broken = {p.path for p in problems}
-    missing = re.compile(r"has no (\w+) version")
-
-    def echo(p: Problem) -> bool:
-        found = missing.search(p.message)
-        return bool(found) and p.path.parent.parent / found[1] / p.path.name in broken
-
-    return [p for p in problems if not echo(p)]
-
-
 def run_checks(root: Path | str | None = None, *, now: datetime | None = None) -> CheckResult:
     """Load the content and check it; never raise for a content problem."""
     root = Path(root) if root is not None else default_content_dir()
@@ -194,7 +182,7 @@ def run_checks(root: Path | str | None = None, *, now: datetime | None = None) -
     try:
         kb = load_knowledge_base(root)
     except ContentError as exc:
-        return CheckResult(_without_echoes(exc.problems), files, topics)
+        return CheckResult(exc.problems, files, topics)
     now = now or datetime.now(UTC)
     problems = _structure_problems(kb)
     for topic in sorted(kb, key=lambda t: (t.lang, t.id)):

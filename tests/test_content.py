@@ -431,3 +431,11 @@ def test_empty_content_directory(tmp_path: Path) -> None:
 
 def test_problem_str() -> None:
     assert str(Problem(Path("ru/x.md"), 3, "boom")) == "ru/x.md:3: boom"
+
+
+def test_a_broken_twin_is_not_also_reported_missing(tree: Path) -> None:
+    (tree / "kk" / "beta.md").write_text("---\nid: beta\ntitle: [\n---\nЖауап.\n", encoding="utf-8")
+    problems = problems_of(tree)
+    assert [p.path.name for p in problems] == ["beta.md"]
+    assert "invalid YAML" in problems[0].message
+    assert not any("has no kk version" in p.message for p in problems)
