@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot import schema
+from bot.i18n import resolve_locale
 from bot.language import LANGS
 from bot.privacy import redact
 from bot.storage import (
@@ -26,7 +27,6 @@ from bot.storage import (
     Unanswered,
     User,
     check_topic,
-    resolve_lang,
     utc_now,
 )
 
@@ -180,7 +180,7 @@ class SQLiteStorage(Storage):
             sql += " AND s.topic IN (?, 'all')"
             params = (topic,)
         rows = await self.fetchall(sql + " ORDER BY u.user_id", params)
-        found = [Subscriber(row[0], resolve_lang(row[1], row[2])) for row in rows]
+        found = [Subscriber(row[0], resolve_locale(row[1], row[2])) for row in rows]
         return [s for s in found if lang is None or s.lang == lang]
 
     async def add_feedback(

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from bot.language import DEFAULT_LANG, LANGS
+from bot.i18n import resolve_locale
 
 SUBSCRIPTION_TOPICS = ("fraud", "laws", "hearings", "all")
 UNANSWERED_MAX_CHARS = 1000
@@ -34,7 +34,7 @@ class User:
     @property
     def effective_lang(self) -> str:
         """Return the language to talk in: explicit choice, else the hint, else Russian."""
-        return resolve_lang(self.lang, self.hint_lang)
+        return resolve_locale(self.lang, self.hint_lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +48,6 @@ class Unanswered:
     text: str
     lang: str
     created_at: datetime
-
-
-def resolve_lang(lang: str | None, hint_lang: str | None) -> str:
-    """Pick 'ru' or 'kk' from an explicit choice and a Telegram hint such as 'kk-KZ'."""
-    if lang in LANGS:
-        return lang
-    hint = (hint_lang or "").split("-")[0].lower()
-    return hint if hint in LANGS else DEFAULT_LANG
 
 
 def utc_now() -> datetime:
@@ -102,6 +94,13 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     async def get_user(self, user_id: int) -> User | None: ...
+
+    async def language(self, user_id: int, *, hint: str | None = None) -> str:
+        """Return the user's language: their choice, else Telegram's hint (given or stored)."""
+        user = await self.get_user(user_id)
+        if user is None:
+            return resolve_locale(None, hint)
+        return resolve_locale(user.lang, hint or user.hint_lang)
 
     @abc.abstractmethod
     async def set_language(self, user_id: int, lang: str) -> None:

@@ -12,13 +12,13 @@ import pytest
 
 from bot import schema
 from bot.database import SQLiteStorage
+from bot.i18n import resolve_locale
 from bot.schema import Migration
 from bot.storage import (
     Storage,
     Subscriber,
     Unanswered,
     User,
-    resolve_lang,
 )
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -178,8 +178,8 @@ async def test_set_language_validates_and_creates_user(store: SQLiteStorage) -> 
     ("lang", "hint", "expected"),
     [("kk", "ru", "kk"), (None, "kk-KZ", "kk"), (None, "en", "ru"), (None, None, "ru")],
 )
-def test_resolve_lang(lang: str | None, hint: str | None, expected: str) -> None:
-    assert resolve_lang(lang, hint) == expected
+def test_resolve_locale(lang: str | None, hint: str | None, expected: str) -> None:
+    assert resolve_locale(lang, hint) == expected
 
 
 # Subscriptions
@@ -350,3 +350,14 @@ async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> No
     assert await store.fetchall("SELECT user_id FROM feedback ORDER BY id") == [(43,), (None,)]
     assert await store.subscriptions(43) == {"all"}
     assert await store.export_user(12345) == {}
+
+
+async def test_language_of_a_user(tmp_path) -> None:
+    async with SQLiteStorage(tmp_path / "lang.sqlite3") as storage:
+        assert await storage.language(1) == "ru"  # unknown, no hint
+        assert await storage.language(1, hint="kk-KZ") == "kk"  # unknown, Telegram's hint
+        await storage.touch_user(2, hint_lang="kk")
+        assert await storage.language(2) == "kk"  # the stored hint
+        assert await storage.language(2, hint="ru") == "ru"  # a fresh hint wins over it
+        await storage.set_language(2, "ru")
+        assert await storage.language(2, hint="kk") == "ru"  # the explicit choice wins

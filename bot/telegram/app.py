@@ -121,7 +121,7 @@ def build_application(
     handlers = Handlers(Assistant(library, clock=clock, subscriptions=True), storage, flood)
     app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
     # Before the catch-all handlers below (the first matching handler of a group wins).
-    register_subscriptions(app, storage, library, clock=clock)
+    register_subscriptions(app, storage, library, lang=handlers.lang, clock=clock)
     admins = register_admin(app, config, storage, library, clock=clock)  # type: ignore[arg-type]
     register_staff(app, admins)
     private = filters.ChatType.PRIVATE

@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.database import SQLiteStorage
 from bot.delivery import DeliveryWorker
 from bot.dialogue import Button, Reply
-from bot.i18n import _, resolve_locale, set_locale, use_locale
+from bot.i18n import _, set_locale, use_locale
 from bot.notices import HearingNotices
 from bot.outbox import Report
 from bot.storage import Storage, utc_now
@@ -34,8 +34,7 @@ RECENT = 8
 async def user_lang(storage: Storage, update: Update) -> str:
     """Resolve the user's language (stored choice, else Telegram's hint) and use it."""
     user = update.effective_user
-    stored = await storage.get_user(user.id) if user else None
-    lang = resolve_locale(stored.lang if stored else None, user.language_code if user else None)
+    lang = await storage.language(user.id, hint=user.language_code) if user else "ru"
     set_locale(lang)
     return lang
 
@@ -111,8 +110,7 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
     notices = HearingNotices(storage, app.bot_data["library"], now=now)
 
     async def report(result: Report) -> None:
-        user = await storage.get_user(result.created_by or 0)
-        lang = resolve_locale(user.lang if user else None, user.hint_lang if user else None)
+        lang = await storage.language(result.created_by or 0)
         await worker.notify(result.created_by or 0, report_page(result, lang).html)
 
     worker = DeliveryWorker(

@@ -75,7 +75,7 @@ class Handlers:
     # user id → (stored language choice, when the user row was last touched)
     _users: dict[int, tuple[str | None, float]] = field(default_factory=dict)
 
-    async def _lang(self, update: Update) -> str:
+    async def lang(self, update: Update) -> str:
         """Resolve the user's language once per update and make it the current locale."""
         user = update.effective_user
         if user is None:
@@ -97,7 +97,7 @@ class Handlers:
         message = update.effective_message
         if message is None or update.effective_user is None:
             return
-        lang = await self._lang(update)
+        lang = await self.lang(update)
         payload = context.args[0] if context.args else ""
         if payload and self.assistant.library.kb.get(payload, lang):
             await send(message, self.assistant.topic(payload, lang))
@@ -107,30 +107,30 @@ class Handlers:
 
     async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message:
-            await self._lang(update)
+            await self.lang(update)
             await send(update.effective_message, self.assistant.choose_language())
 
     async def menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message:
-            await send(update.effective_message, self.assistant.menu(await self._lang(update)))
+            await send(update.effective_message, self.assistant.menu(await self.lang(update)))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message:
-            await send(update.effective_message, pages.help_page(await self._lang(update)))
+            await send(update.effective_message, pages.help_page(await self.lang(update)))
 
     async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message:
-            await send(update.effective_message, pages.about_page(await self._lang(update)))
+            await send(update.effective_message, pages.about_page(await self.lang(update)))
 
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message and update.effective_user:
-            lang = await self._lang(update)
+            lang = await self.lang(update)
             data = await self.storage.export_user(update.effective_user.id)
             await send(update.effective_message, pages.privacy_page(lang, data))
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message:
-            lang = await self._lang(update)
+            lang = await self.lang(update)
             await send(update.effective_message, pages.forget_confirm_page(lang))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,7 +142,7 @@ class Handlers:
         verdict = self.flood.check(user.id)
         if verdict is Verdict.DROP:
             return
-        lang = await self._lang(update)
+        lang = await self.lang(update)
         if verdict is Verdict.WARN:
             await send(message, pages.slow_down_page(lang))
             return
@@ -157,7 +157,7 @@ class Handlers:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or self.flood.check(user.id) is not Verdict.ALLOW:
             return
-        await send(message, pages.unknown_command_page(await self._lang(update)))
+        await send(message, pages.unknown_command_page(await self.lang(update)))
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations…: say that only text is understood."""
@@ -165,14 +165,14 @@ class Handlers:
         if message is None or user is None:
             return
         if self.flood.check(user.id) is Verdict.ALLOW:
-            await send(message, pages.not_text_page(await self._lang(update)))
+            await send(message, pages.not_text_page(await self.lang(update)))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Act on an inline button: menus edit the message in place, topics come as new ones."""
         query = update.callback_query
         if query is None or update.effective_user is None:
             return
-        lang = await self._lang(update)
+        lang = await self.lang(update)
         message = query.message if isinstance(query.message, Message) else None
         kind, _sep, arg = (query.data or "").partition(":")
         user_id = update.effective_user.id
@@ -219,12 +219,8 @@ class Handlers:
         """Log the traceback and apologise to the user in their language; keep running."""
         log.error("error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
-            lang = "ru"
-            if update.effective_user:
-                user = await self.storage.get_user(update.effective_user.id)
-                lang = resolve_locale(
-                    user.lang if user else None, update.effective_user.language_code
-                )
+            user = update.effective_user
+            lang = await self.storage.language(user.id, hint=user.language_code) if user else "ru"
             reply = pages.error_page(lang)
             try:
                 await context.bot.send_message(update.effective_chat.id, reply.html,

@@ -14,7 +14,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.admins import Admins
 from bot.content import Problem
-from bot.i18n import _, resolve_locale, use_locale
+from bot.i18n import _, use_locale
 from bot.library import Library
 from bot.render import split_message
 from bot.report import build_report, format_report_text, period
@@ -40,18 +40,13 @@ def describe_reload(problems: list[Problem], library: Library) -> str:
     return "\n".join(lines)
 
 
-async def _admin_lang(storage: Storage, user_id: int) -> str:
-    user = await storage.get_user(user_id)
-    return resolve_locale(user.lang if user else None, None)
-
-
 async def tell_admins(app: Application, problems: list[Problem]) -> None:
     """Send the outcome of a content reload to every admin, each in their language."""
     admins: Admins = app.bot_data["admins"]
     storage: Storage = app.bot_data["storage"]
     library: Library = app.bot_data["library"]
     for admin_id in sorted(admins.ids):
-        with use_locale(await _admin_lang(storage, admin_id)):
+        with use_locale(await storage.language(admin_id)):
             html = describe_reload(problems, library)
         for part in split_message(html):
             try:
@@ -67,7 +62,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     library: Library = context.bot_data["library"]
     problems = await asyncio.to_thread(library.reload)
-    with use_locale(await _admin_lang(context.bot_data["storage"], user.id)):
+    with use_locale(await context.bot_data["storage"].language(user.id)):
         html = describe_reload(problems, library)
     for part in split_message(html):
         await message.reply_html(part)
@@ -84,7 +79,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         context.bot_data["storage"], context.bot_data["library"], since=since, until=until
     )
     user = update.effective_user
-    with use_locale(await _admin_lang(context.bot_data["storage"], user.id if user else 0)):
+    with use_locale(await context.bot_data["storage"].language(user.id if user else 0)):
         text = format_report_text(report)
     for part in split_message(f"<pre>{escape(text)}</pre>", limit=4000):
         # A part cut inside the <pre> block loses its tags: wrap each part on its own.

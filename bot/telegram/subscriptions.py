@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.calendar import file_name, hearing_ics
-from bot.i18n import _, resolve_locale, set_locale, use_locale
+from bot.i18n import _, use_locale
 from bot.library import Library
 from bot.storage import SUBSCRIPTION_TOPICS, Storage
 from bot.subscriptions import OFF, subscriptions_page, unsubscribed_page
@@ -21,20 +21,17 @@ Clock = Callable[[], datetime]
 class Subscriptions:
     """/subscribe, /unsubscribe, the toggle buttons, and the "Add to calendar" button."""
 
-    def __init__(self, storage: Storage, library: Library, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        library: Library,
+        lang: Callable[[Update], Awaitable[str]],
+        clock: Clock | None = None,
+    ) -> None:
         self.storage = storage
         self.library = library
+        self._lang = lang  # the bot's own resolution (Handlers.lang): one rule, one cache
         self.clock = clock or (lambda: datetime.now(UTC))
-
-    async def _lang(self, update: Update) -> str:
-        """Resolve the user's language and make it the current locale (as the other handlers)."""
-        user = update.effective_user
-        if user is None:
-            return "ru"
-        stored = await self.storage.touch_user(user.id, hint_lang=user.language_code)
-        lang = resolve_locale(stored.lang, user.language_code)
-        set_locale(lang)
-        return lang
 
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -101,10 +98,15 @@ class Subscriptions:
 
 
 def register_subscriptions(
-    app: Application, storage: Storage, library: Library, *, clock: Clock | None = None
+    app: Application,
+    storage: Storage,
+    library: Library,
+    *,
+    lang: Callable[[Update], Awaitable[str]],
+    clock: Clock | None = None,
 ) -> Subscriptions:
     """Add the handlers; call before the catch-all handlers so that these match first."""
-    handlers = Subscriptions(storage, library, clock)
+    handlers = Subscriptions(storage, library, lang, clock)
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("subscribe", handlers.subscribe, filters=private))
     app.add_handler(CommandHandler("unsubscribe", handlers.unsubscribe, filters=private))
