@@ -1820,11 +1820,7 @@ class FakeBotAPI:
             entities=params.get("entities"),
             strict_html=self.strict_html,
         )
-        markup = validate_reply_markup(params.get("reply_markup"))
-        state = self._chat(chat_id)
-        reply_to = self._check_reply_to(state, params)
-        self._check_blocked(chat_id)
-        self._check_rate_limit("sendMessage", chat_id)
+        markup, reply_to = self._admit_send("sendMessage", chat_id, params)
         message = self._store_bot_message(
             "sendMessage",
             chat_id,
@@ -1837,6 +1833,17 @@ class FakeBotAPI:
             reply_to_message_id=reply_to,
         )
         return self._message_json(message)
+
+    def _admit_send(
+        self, method: str, chat_id: int, params: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, int | None]:
+        """Check a send as Telegram does, in its order: markup and reply (400), blocked chat
+        (403), then flood control (429). Return the validated markup and the replied-to id."""
+        markup = validate_reply_markup(params.get("reply_markup"))
+        reply_to = self._check_reply_to(self._chat(chat_id), params)
+        self._check_blocked(chat_id)
+        self._check_rate_limit(method, chat_id)
+        return markup, reply_to
 
     @api_method("sendDocument")
     async def _send_document(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
@@ -1852,11 +1859,7 @@ class FakeBotAPI:
                 is_caption=True,
                 strict_html=self.strict_html,
             )
-        markup = validate_reply_markup(params.get("reply_markup"))
-        state = self._chat(chat_id)
-        reply_to = self._check_reply_to(state, params)
-        self._check_blocked(chat_id)
-        self._check_rate_limit("sendDocument", chat_id)
+        markup, reply_to = self._admit_send("sendDocument", chat_id, params)
         message = self._store_bot_message(
             "sendDocument",
             chat_id,
