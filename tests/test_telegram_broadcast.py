@@ -89,6 +89,15 @@ def sent_to(api: FakeBotAPI, users: list[FakeUser]) -> list[int]:
     return [len(api.messages(user)) for user in users]
 
 
+async def until_sent(
+    api: FakeBotAPI, users: list[FakeUser], count: int, timeout: float = 30
+) -> None:
+    """Wait until `count` of the users have a message; fail (not hang) if delivery stalls."""
+    async with asyncio.timeout(timeout):
+        while sum(sent_to(api, users)) < count:
+            await asyncio.sleep(0.01)
+
+
 @pytest.fixture
 async def limited() -> AsyncIterator[FakeBotAPI]:
     """Telegram's flood control: 30 messages per second overall, one per second per chat."""
@@ -138,8 +147,7 @@ async def test_answers_keep_flowing_while_a_broadcast_runs(
         users = await add_subscribers(config, limited, range(1, 61))
         await create(config)
         worker(app).wake()
-        while sum(sent_to(limited, users)) < 10:
-            await asyncio.sleep(0.02)
+        await until_sent(limited, users, 10)
         asker = limited.user(5000)
         await limited.send_text(asker, "что такое сталкинг")
         [answer] = await limited.wait_for(asker)
@@ -187,13 +195,11 @@ async def test_stopping_mid_way_then_restarting_delivers_each_message_once(
         users = await add_subscribers(config, fast, range(1, 301))
         await create(config)
         worker(app).wake()
-        while sum(sent_to(fast, users)) < 60:
-            await asyncio.sleep(0.01)
+        await until_sent(fast, users, 60)
         await worker(app).stop()  # cancel the worker task…
         stopped_at = sum(sent_to(fast, users))
         worker(app).start()  # …and run it again, in the same process
-        while sum(sent_to(fast, users)) < 150:
-            await asyncio.sleep(0.01)
+        await until_sent(fast, users, 150)
     # The application stopped mid-way (as on SIGTERM): nothing is left half-sent.
     left = await outbox_states(config)
     assert "sending" not in left and 0 < left["pending"] < 240
