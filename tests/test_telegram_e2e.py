@@ -21,6 +21,14 @@ def buttons(message: dict) -> list[tuple[str, str]]:
             for b in row]  # fmt: skip
 
 
+async def start_in(api: FakeBotAPI, user, lang: str) -> None:
+    """/start and choose the language, as a new user does; the menu arrives."""
+    await api.send_command(user, "/start")
+    _greeting, chooser = await api.wait_for(user.id, count=2)
+    await api.press(user, chooser, f"lang:{lang}")
+    await api.wait_for(user.id)
+
+
 @pytest.fixture
 async def api():
     async with FakeBotAPI() as server:
@@ -138,10 +146,7 @@ async def test_sensitive_data_is_warned_about_and_never_stored(api, bot, config)
 
 async def test_forget_deletes_everything_after_confirmation(api, bot, config):
     user = api.user(1006)
-    await api.send_command(user, "/start")
-    _greeting, chooser = await api.wait_for(user.id, count=2)
-    await api.press(user, chooser, "lang:kk")
-    await api.wait_for(user.id)
+    await start_in(api, user, "kk")
     await api.send_command(user, "/forget")
     [confirm] = await api.wait_for(user.id)
     assert [data for _, data in buttons(confirm)] == ["forget:yes", "forget:no"]
@@ -225,10 +230,7 @@ async def test_several_users_at_once_in_both_languages(api, bot, library):
 
 async def test_question_in_the_other_language_is_answered_in_it(api, bot, library):
     user = api.user(1012, language_code="ru")
-    await api.send_command(user, "/start")
-    _greeting, chooser = await api.wait_for(user.id, count=2)
-    await api.press(user, chooser, "lang:ru")
-    await api.wait_for(user.id)
+    await start_in(api, user, "ru")
 
     await api.send_text(user, "алаяқтар менен смс кодты сұрап жатыр не істеймін")
     [answer] = await api.wait_for(user.id)
