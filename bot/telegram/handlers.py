@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -18,7 +19,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import pages
-from bot.dialogue import Assistant, Reply
+from bot.dialogue import Assistant, Button, Reply
 from bot.flood import FloodGuard, Verdict
 from bot.i18n import resolve_locale, set_locale
 from bot.language import LANGS
@@ -27,34 +28,45 @@ from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW_JSON = json.dumps(NO_PREVIEW.to_dict())
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+@functools.lru_cache(maxsize=4096)
+def markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str | None:
+    """Return the inline keyboard as the Bot API's JSON, built once per set of buttons.
+
+    Answers repeat the same few keyboards, and building InlineKeyboardMarkup objects and
+    serialising them through to_dict() cost python-telegram-bot more than the rest of a send
+    (benchmarks/pipeline_bench.py). The Bot API takes reply_markup as a JSON string anyway.
+    """
+    if not buttons:
         return None
-    rows = [
-        [InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons
-    ]
-    return InlineKeyboardMarkup(rows)
+    rows = [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons]
+    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
+
+
+def _extra(reply: Reply | None) -> dict[str, str]:
+    """Return the reply's keyboard and "no link preview" as ready-made API parameters."""
+    extra = {"link_preview_options": NO_PREVIEW_JSON}
+    markup = markup_json(reply.buttons) if reply else None
+    if markup:
+        extra["reply_markup"] = markup
+    return extra
 
 
 async def send(message: Message, reply: Reply) -> None:
     """Send a reply as one or more HTML messages; the buttons go under the last one."""
     parts = reply.parts
+    bot = message.get_bot()
     for i, part in enumerate(parts):
-        markup = keyboard(reply) if i == len(parts) - 1 else None
-        await message.reply_html(part, reply_markup=markup, link_preview_options=NO_PREVIEW)
+        extra = _extra(reply if i == len(parts) - 1 else None)
+        await bot.send_message(message.chat_id, part, parse_mode=ParseMode.HTML, api_kwargs=extra)
 
 
 async def edit(message: Message, reply: Reply) -> None:
     """Replace a menu message in place (menus are short: one part)."""
     try:
-        await message.edit_text(
-            reply.parts[0],
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply),
-            link_preview_options=NO_PREVIEW,
-        )
+        await message.edit_text(reply.parts[0], parse_mode=ParseMode.HTML, api_kwargs=_extra(reply))
     except BadRequest as exc:
         # Pressing the same menu button twice edits to identical content: nothing to do.
         if "not modified" not in str(exc):
