@@ -7,7 +7,7 @@ Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migratio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -201,13 +201,14 @@ class SQLiteStorage(Storage):
         )
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
-    async def add_unanswered(self, text: str, lang: str) -> None:
+    async def add_unanswered_many(self, questions: Sequence[tuple[str, str]]) -> None:
+        now = self._now()
         # Redact before cutting: a cut could split a card number and hide it from the patterns.
-        safe = redact(text).text[:UNANSWERED_MAX_CHARS]
-        await self.execute(
-            "INSERT INTO unanswered (text, lang, created_at) VALUES (?, ?, ?)",
-            (safe, lang, self._now()),
-        )
+        rows = [(redact(text).text[:UNANSWERED_MAX_CHARS], lang, now) for text, lang in questions]
+        async with self.transaction() as db:
+            await db.executemany(
+                "INSERT INTO unanswered (text, lang, created_at) VALUES (?, ?, ?)", rows
+            )
 
     async def unanswered(self, since: date, until: date) -> list[Unanswered]:
         rows = await self.fetchall(

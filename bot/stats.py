@@ -1,8 +1,9 @@
-"""Question and answer counters, kept in memory and written to storage in batches.
+"""Question counters and unanswered questions, kept in memory and written in batches.
 
-Counting in SQLite on every message would cost a database round trip per question; counters
-are flushed every few seconds and at shutdown instead. A crash loses at most the counts of
-those seconds, never users, feedback or unanswered questions (those are written at once).
+Writing to SQLite on every message would cost a database round trip per question (about a
+third of the whole pipeline's time in benchmarks/pipeline_bench.py); they are flushed every
+few seconds and at shutdown instead. A crash loses at most those seconds of counts and
+unanswered questions, never users, subscriptions or feedback (those are written at once).
 """
 
 from __future__ import annotations
@@ -12,18 +13,22 @@ import contextlib
 import logging
 from collections import Counter
 
-from bot.storage import Storage
+from bot.privacy import redact
+from bot.storage import UNANSWERED_MAX_CHARS, Storage
 
 log = logging.getLogger(__name__)
+MAX_PENDING = 10_000  # unanswered questions held between flushes; a flood beyond is dropped
 
 
 class StatsBuffer:
-    """Collect per-language question counts and per-topic answer counts until flushed."""
+    """Collect question counts and unanswered questions until flushed."""
 
     def __init__(self) -> None:
         self.asked: Counter[str] = Counter()
         self.answered: Counter[str] = Counter()
         self.topics: Counter[tuple[str, str]] = Counter()
+        self.unanswered: list[tuple[str, str]] = []  # (redacted text, lang)
+        self.dropped = 0
 
     def question(self, lang: str, *, topic_id: str | None, answer_lang: str) -> None:
         """Count one question; `topic_id` is the topic answered, or None."""
@@ -32,8 +37,27 @@ class StatsBuffer:
             self.answered[lang] += 1
             self.topics[(topic_id, answer_lang)] += 1
 
+    def not_answered(self, text: str, lang: str) -> None:
+        """Keep a question for staff review; only its redacted text is held, even in memory."""
+        if len(self.unanswered) >= MAX_PENDING:
+            self.dropped += 1
+            return
+        self.unanswered.append((redact(text).text[:UNANSWERED_MAX_CHARS], lang))
+
     async def flush(self, storage: Storage) -> None:
-        """Write the counts collected so far in one transaction, then start afresh."""
+        """Write what was collected so far, one transaction for each kind, then start afresh."""
+        if self.dropped:
+            log.warning(
+                "%d unanswered questions over the buffer's limit were not kept", self.dropped
+            )
+            self.dropped = 0
+        if self.unanswered:
+            pending, self.unanswered = self.unanswered, []
+            try:
+                await storage.add_unanswered_many(pending)
+            except Exception:
+                self.unanswered[:0] = pending  # keep them for the next flush
+                raise
         if not self.asked:
             return
         asked, answered, topics = self.asked, self.answered, self.topics

@@ -9,7 +9,7 @@ Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migratio
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -147,8 +147,12 @@ class Storage(abc.ABC):
         """Add today's counts in one go: {lang: (asked, answered)}, {(topic, lang): n}."""
 
     @abc.abstractmethod
+    async def add_unanswered_many(self, questions: Sequence[tuple[str, str]]) -> None:
+        """Keep (text, lang) questions the bot could not answer, redacted, in one go."""
+
     async def add_unanswered(self, text: str, lang: str) -> None:
         """Keep a question the bot could not answer, redacted and without the user id."""
+        await self.add_unanswered_many([(text, lang)])
 
     @abc.abstractmethod
     async def unanswered(self, since: date, until: date) -> list[Unanswered]: ...

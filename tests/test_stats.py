@@ -68,3 +68,42 @@ async def test_bot_counts_questions_by_shutdown(library: Library, tmp_path: Path
         ]
         [unanswered] = await storage.unanswered(*EVER)
         assert unanswered.text == "как сварить борщ"
+
+
+async def test_unanswered_questions_are_held_redacted_and_written_on_flush(
+    storage: SQLiteStorage,
+) -> None:
+    stats = StatsBuffer()
+    stats.not_answered("мошенник просит карту 4400 4301 2345 6789", "ru")
+    stats.not_answered("салық туралы", "kk")
+    assert "4400" not in repr(stats.unanswered)  # not even in memory
+    assert await storage.unanswered(*EVER) == []  # nothing written before the flush
+    await stats.flush(storage)
+    await stats.flush(storage)  # nothing new: nothing added
+    texts = [(q.text, q.lang) for q in await storage.unanswered(*EVER)]
+    assert len(texts) == 2
+    assert texts[1] == ("салық туралы", "kk")
+    assert "4400" not in texts[0][0] and texts[0][0].startswith("мошенник просит карту")
+
+
+async def test_unanswered_questions_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
+    stats = StatsBuffer()
+    stats.not_answered("как сварить борщ", "ru")
+    with pytest.raises(RuntimeError):
+        await stats.flush(SQLiteStorage(tmp_path / "never-opened.sqlite3"))
+    async with SQLiteStorage(tmp_path / "ok.sqlite3") as storage:
+        await stats.flush(storage)
+        assert [q.text for q in await storage.unanswered(*EVER)] == ["как сварить борщ"]
+
+
+async def test_a_flood_of_unanswered_questions_is_capped(
+    storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.stats.MAX_PENDING", 3)
+    stats = StatsBuffer()
+    for i in range(5):
+        stats.not_answered(f"вопрос {i}", "ru")
+    assert stats.dropped == 2
+    await stats.flush(storage)
+    assert [q.text for q in await storage.unanswered(*EVER)] == ["вопрос 0", "вопрос 1", "вопрос 2"]
+    assert stats.dropped == 0

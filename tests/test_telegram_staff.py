@@ -82,3 +82,12 @@ async def test_reload_and_report_are_for_admins_only(api, staffed_bot) -> None:
     public_menu = [c["command"] for c in api.commands[("default", "ru")]]
     assert "reload" not in public_menu
     assert api.errors == []
+
+
+async def test_report_includes_questions_asked_seconds_ago(api, staffed_bot) -> None:
+    admin, citizen = api.user(ADMIN), api.user(CITIZEN)
+    await api.send_text(citizen, "как сварить борщ со свёклой")
+    await api.wait_for(citizen.id)
+    await api.send_command(admin, "/report")  # long before the 5-second flush
+    report = "".join(m["text"] for m in await api.wait_for(ADMIN, timeout=15))
+    assert "как сварить борщ со свёклой" in report

@@ -162,7 +162,7 @@ class Handlers:
         if match.decision != "empty":
             self.stats.question(match.lang, topic_id=match.topic, answer_lang=reply.lang)
         if match.topic is None and match.decision != "empty":
-            await self.storage.add_unanswered(message.text, match.lang)  # redacted inside
+            self.stats.not_answered(message.text, match.lang)  # redacted before it is held
         await send(message, reply)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -75,9 +75,9 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     days = int(context.args[0]) if context.args and context.args[0].isdigit() else 7
     since, until = period(today=datetime.now(UTC).date(), days=min(days, 366))
-    report = await build_report(
-        context.bot_data["storage"], context.bot_data["library"], since=since, until=until
-    )
+    storage = context.bot_data["storage"]
+    await context.bot_data["handlers"].stats.flush(storage)  # include the last few seconds
+    report = await build_report(storage, context.bot_data["library"], since=since, until=until)
     user = update.effective_user
     with use_locale(await context.bot_data["storage"].language(user.id if user else 0)):
         text = format_report_text(report)
