@@ -16,11 +16,15 @@ class SparseIndex:
     def __init__(
         self, rows: np.ndarray, feats: np.ndarray, values: np.ndarray, n_rows: int, n_features: int
     ) -> None:
-        order = np.argsort(feats, kind="stable")
+        # Any order within a feature will do: a row has at most one entry per feature, so
+        # each row's sum runs over its features in the same order either way.
+        order = np.argsort(feats)
         self.n_rows = n_rows
-        self.rows = rows[order].astype(np.int32)
-        self.values = values[order].astype(np.float32)
-        self.indptr = np.searchsorted(feats[order], np.arange(n_features + 1))
+        self.rows = rows.astype(np.int32)[order]
+        self.values = values.astype(np.float32)[order]
+        del order
+        self.indptr = np.zeros(n_features + 1, dtype=np.int64)
+        np.cumsum(np.bincount(feats, minlength=n_features), out=self.indptr[1:])
 
     def dot(self, feats: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Return the dot product of every row with the query (feature ids, weights)."""

@@ -15,14 +15,15 @@ from bot.text import char_ngrams, fold, kazakh_script_evidence
 
 LANGS = ("ru", "kk")
 DEFAULT_LANG = "ru"
+CACHE_WORDS = 50_000  # words whose evidence is remembered
+
+
+def _word_features(word: str) -> list[str]:
+    return ["w:" + word, *char_ngrams(word, (3,))]
 
 
 def _features(text: str) -> list[str]:
-    feats: list[str] = []
-    for word in fold(text).split():
-        feats.append("w:" + word)
-        feats.extend(char_ngrams(word, (3,)))
-    return feats
+    return [f for word in fold(text).split() for f in _word_features(word)]
 
 
 class LanguageDetector:
@@ -41,6 +42,7 @@ class LanguageDetector:
             self._totals[lang] = sum(counts.values())
             vocab.update(counts)
         self._vocab_size = max(len(vocab), 1)
+        self._words: dict[str, float] = {}
 
     def scores(self, text: str) -> dict[str, float]:
         """Return the log-likelihood of the text under each language."""
@@ -51,12 +53,32 @@ class LanguageDetector:
             result[lang] = sum(math.log((counts.get(f, 0) + 1) / total) for f in feats)
         return result
 
-    def evidence(self, text: str) -> float:
-        """Return the log-odds that the text is Kazakh rather than Russian (inf: certain)."""
+    def _word_evidence(self, word: str) -> float:
+        """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
+        found = self._words.get(word)
+        if found is None:
+            kk, ru = self._counts["kk"], self._counts["ru"]
+            total_kk = self._totals["kk"] + self._vocab_size
+            total_ru = self._totals["ru"] + self._vocab_size
+            found = sum(
+                math.log((kk.get(f, 0) + 1) / total_kk) - math.log((ru.get(f, 0) + 1) / total_ru)
+                for f in _word_features(word)
+                if f in kk or f in ru
+            )
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()
+            self._words[word] = found
+        return found
+
+    def evidence(self, text: str, *, folded: str | None = None) -> float:
+        """Return the log-odds that the text is Kazakh rather than Russian (inf: certain).
+
+        `folded` is fold(text), when the caller has it already.
+        """
         if kazakh_script_evidence(text):
             return math.inf
-        scores = self.scores(text)
-        return scores["kk"] - scores["ru"]
+        words = (fold(text) if folded is None else folded).split()
+        return sum(self._word_evidence(word) for word in words)
 
     def decide(self, evidence: float, *, default: str, margin: float | None = None) -> str:
         """Turn log-odds into "kk" or "ru"; within the margin, keep `default`."""

@@ -1,18 +1,17 @@
 """Find the topic a question is about.
 
-Each example question (and each title and keyword) is a sparse TF-IDF vector of folded words,
-word prefixes (a cheap stemmer that suits both Russian and agglutinative Kazakh) and
-character n-grams (robust to typos and endings). IDF is computed over topics, not questions:
-a word that recurs in one topic's examples is evidence for it, not noise. A topic's score
-combines its best example with its centroid (the whole topic as one document), then rapidfuzz
-re-ranks the leaders and corrects unknown words. Article numbers are looked up directly.
+Each example question (and each title and keyword) is a sparse TF-IDF vector over the
+features of bot.features. IDF is computed over topics, not questions: a word that recurs in
+one topic's examples is evidence for it, not noise. A topic's score combines its best example
+with its centroid (the whole topic as one document), then rapidfuzz re-ranks the leaders
+against their closest examples. Article numbers are looked up directly.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,17 +19,17 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content import KnowledgeBase
-from bot.index import SparseIndex, aggregate, release_memory, sublinear, tf_idf
+from bot.features import FeatureSpace
+from bot.index import SparseIndex, aggregate, release_memory, tf_idf
 from bot.language import LanguageDetector
-from bot.text import articles, char_ngrams, fold, has_letters
+from bot.text import articles, fold, has_letters
 
-PREFIX = 5
 RERANK = 8  # examples per leading topic compared with rapidfuzz
+LEADERS = 5  # topics re-ranked
 RERANK_SCORER = fuzz.token_set_ratio
 CHUNK = 4096  # entries expanded at once while building the index
-NGRAMS = (3, 4, 5)
-# Feature-group weights: whole words and stems carry more meaning than n-grams.
-WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT = 1.6, 1.3, 0.5
+CACHE_MATCHES = 10_000  # questions remembered: people ask the same things in the same words
+CACHE_TEXT = 300  # characters; longer questions are not remembered
 
 
 @dataclass(frozen=True)
@@ -84,35 +83,23 @@ class Matcher:
         self._entry_topic = np.asarray([topic_pos[t] for t, _ in entries], dtype=np.int64)
         self._entry_text = [q for _, q in entries]
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._entry_topic) != 0])
-        self._feature_ids: dict[str, int] = {}
-        self._word_cache: dict[str, list[tuple[int, float]]] = {}
-        self._unknown_cache: dict[str, float] = {}
+        ends = [*self._starts[1:].tolist(), len(self._entry_text)]
+        self._bounds = list(zip(self._starts.tolist(), ends, strict=True))
+        self.space = FeatureSpace(w for q in self._entry_text for w in q.split())
         self._build()
         release_memory()
-        self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in {w for q in self._entry_text for w in q.split()}:
-            if len(word) >= 4:
-                self._vocab_by_initial[word[0]].append(word)
-        self._vocab = {w for ws in self._vocab_by_initial.values() for w in ws}
+        self._matches: dict[tuple[str, str | None], Match] = {}
 
     def _build(self) -> None:
-        """Build both indexes with numpy: features once per distinct word, then arrays."""
-        word_pos: dict[str, int] = {}
+        """Index the entries and the topic centroids as the rows of one sparse index."""
+        space = self.space
         pair_entry, pair_word = [], []
         for e, text in enumerate(self._entry_text):
             for word in text.split():
                 pair_entry.append(e)
-                pair_word.append(word_pos.setdefault(word, len(word_pos)))
-        offsets, ids, weights = [0], [], []
-        for word in word_pos:  # dicts keep insertion order, which matches the positions
-            for f, w in self._word_features(word, grow=True):
-                ids.append(f)
-                weights.append(w)
-            offsets.append(len(ids))
-        word_off = np.asarray(offsets, dtype=np.int64)
-        word_ids, word_w = np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
-        n_feat, n_entries = len(self._feature_ids), len(self._entry_text)
-        n_topics = len(self.topics)
+                pair_word.append(space.positions[word])
+        word_off, word_ids, word_w = space.offsets, space.word_ids, space.word_weights
+        n_feat, n_entries, n_topics = len(space), len(self._entry_text), len(self.topics)
         all_entries = np.asarray(pair_entry, dtype=np.int64)
         all_words = np.asarray(pair_word, dtype=np.int64)
         # Expand (entry, word) pairs into features a chunk of entries at a time: the
@@ -139,13 +126,20 @@ class Matcher:
         topic_keys = np.sort(topics * n_feat + feats)
         topic_keys = topic_keys[np.r_[True, np.diff(topic_keys) != 0]]
         df = np.bincount(topic_keys % n_feat, minlength=n_feat)
-        self._idf = np.log((n_topics + 1) / (df + 1)) + 1.0
-        self._idf_unseen = math.log(n_topics + 1) + 1.0
-        values = tf_idf(rows, feats, counts, self._idf, n_entries)
-        self._entries = SparseIndex(rows, feats, values, n_entries, n_feat)
+        idf = np.log((n_topics + 1) / (df + 1)) + 1.0
+        space.set_idf(idf, math.log(n_topics + 1) + 1.0)
         c_rows, c_feats, c_counts = aggregate(topics, feats, counts, n_feat)
-        c_values = tf_idf(c_rows, c_feats, c_counts, self._idf, n_topics)
-        self._centroids = SparseIndex(c_rows, c_feats, c_values, n_topics, n_feat)
+        del topics
+        # Centroids are rows n_entries.. of the same index: one dot product scores both.
+        values = np.concatenate(
+            [tf_idf(rows, feats, counts, idf, n_entries),
+             tf_idf(c_rows, c_feats, c_counts, idf, n_topics)]
+        )  # fmt: skip
+        del counts, c_counts
+        rows = np.concatenate([rows, c_rows + n_entries])
+        feats = np.concatenate([feats, c_feats])
+        del c_rows, c_feats
+        self._index = SparseIndex(rows, feats, values, n_entries + n_topics, n_feat)
 
     @classmethod
     def from_knowledge_base(cls, kb: KnowledgeBase, **kwargs: object) -> Matcher:
@@ -163,118 +157,65 @@ class Matcher:
         detector = LanguageDetector(samples)
         return cls(entries, detector=detector, articles_index=index, **kwargs)  # type: ignore[arg-type]
 
-    def _word_features(self, word: str, *, grow: bool) -> list[tuple[int, float]]:
-        cached = self._word_cache.get(word)
-        if cached is not None:
-            return cached
-        named = [("w:" + word, WORD_WEIGHT)]
-        if len(word) > PREFIX:
-            named.append(("p:" + word[:PREFIX], PREFIX_WEIGHT))
-        named.extend((g, GRAM_WEIGHT) for g in char_ngrams(word, NGRAMS))
-        result = []
-        unknown = 0.0
-        for name, weight in named:
-            f = self._feature_ids.get(name)
-            if f is None and grow:
-                f = self._feature_ids[name] = len(self._feature_ids)
-            if f is not None:
-                result.append((f, weight))
-            else:
-                unknown += sublinear(weight) ** 2
-        if grow or len(self._word_cache) < 100_000:
-            self._word_cache[word] = result
-            self._unknown_cache[word] = unknown
-        return result
-
-    def _unknown_mass(self, words: Iterable[str]) -> float:
-        """Return the squared weight of the words' features the index has never seen."""
-        total = 0.0
-        for word in words:
-            if word not in self._unknown_cache:
-                self._word_features(word, grow=False)
-            total += self._unknown_cache.get(word, 0.0)
-        # An unseen feature gets the IDF of a feature no topic uses.
-        return total * self._idf_unseen**2
-
-    def _raw_features(self, folded: str, *, grow: bool = False) -> Counter[int]:
-        counts: Counter[int] = Counter()
-        for word in folded.split():
-            for f, weight in self._word_features(word, grow=grow):
-                counts[f] += weight
-        return counts
-
-    def _weigh(self, counts: Counter[int], *, unseen: float = 0.0) -> dict[int, float]:
-        """Weigh a query like the index; `unseen` adds the squared weight of unknown features."""
-        vec = {f: sublinear(c) * self._idf[f] for f, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values()) + unseen) or 1.0
-        return {f: v / norm for f, v in vec.items()}
-
-    def _corrected(self, folded: str) -> tuple[str, list[str]]:
-        """Add the nearest known word for each unknown word (typos), when one is close.
-
-        Return the text with the corrections added, and the words left unexplained.
-        """
-        extra, unexplained = [], []
-        for word in folded.split():
-            if word in self._vocab:
-                continue
-            choices = self._vocab_by_initial.get(word[0], ()) if len(word) >= 4 else ()
-            best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=80)
-            if best:
-                extra.append(best[0])
-            else:
-                unexplained.append(word)
-        return " ".join([folded, *extra]), unexplained
-
     def rank(self, text: str, *, limit: int = 3) -> list[Candidate]:
         """Return up to `limit` topics with scores in [0, 1], best first."""
-        folded = fold(text)
-        if not folded:
+        return self._rank(fold(text), limit=limit)
+
+    def _rank(self, folded: str, *, limit: int = 3) -> list[Candidate]:
+        query = self.space.query(folded) if folded else None
+        if query is None:
             return []
-        corrected, unexplained = self._corrected(folded)
-        # What the knowledge base has never seen still counts in the question's length, so
-        # "weather in Ekibastuz" is not matched on "Ekibastuz" alone.
-        query = self._weigh(self._raw_features(corrected), unseen=self._unknown_mass(unexplained))
-        if not query:
-            return []
-        feats = np.fromiter(query.keys(), dtype=np.int64, count=len(query))
-        weights = np.fromiter(query.values(), dtype=np.float64, count=len(query))
-        entry_scores = self._entries.dot(feats, weights)
+        n_entries = len(self._entry_text)
+        all_scores = self._index.dot(*query)
+        entry_scores = all_scores[:n_entries]
         best = np.maximum.reduceat(entry_scores, self._starts)
-        scores = 0.6 * best + 0.4 * self._centroids.dot(feats, weights)
-        count = min(max(limit, 5), len(scores))
-        leaders = np.argpartition(-scores, count - 1)[:count]
-        ranked = []
+        scores = 0.6 * best + 0.4 * all_scores[n_entries:]
+        count = min(max(limit, LEADERS), len(scores))
+        leaders = np.argpartition(-scores, count - 1)[:count].tolist()
+        # Fuzzy-compare with each leader's closest examples only: the rest cannot win.
+        examples, offsets = [], []
         for t in leaders:
-            start = self._starts[t]
-            end = self._starts[t + 1] if t + 1 < len(self._starts) else len(self._entry_text)
-            # Fuzzy-compare with the topic's closest examples only: the rest cannot win.
-            local = entry_scores[start:end]
-            top = (
-                np.argpartition(-local, RERANK - 1)[:RERANK]
-                if len(local) > RERANK
-                else range(len(local))
-            )
-            examples = [self._entry_text[start + i] for i in top]
-            best_example = process.extractOne(folded, examples, scorer=RERANK_SCORER)
-            ratio = best_example[1] / 100 if best_example else 0.0
-            score = float(0.8 * scores[t] + 0.2 * ratio**2)
-            ranked.append(Candidate(self.topics[t], round(score, 4)))
+            start, end = self._bounds[t]
+            offsets.append(len(examples))
+            if end - start > RERANK:
+                top = np.argpartition(-entry_scores[start:end], RERANK - 1)[:RERANK] + start
+                examples.extend(self._entry_text[i] for i in top.tolist())
+            else:
+                examples.extend(self._entry_text[start:end])
+        ratios = process.cdist([folded], examples, scorer=RERANK_SCORER, dtype=np.float64)[0]
+        best_ratio = np.maximum.reduceat(ratios, offsets) / 100
+        final = 0.8 * scores[leaders] + 0.2 * best_ratio**2
+        ranked = [
+            Candidate(self.topics[t], round(score, 4))
+            for t, score in zip(leaders, final.tolist(), strict=True)
+        ]
         ranked.sort(key=lambda c: -c.score)
         return ranked[:limit]
 
     def match(self, text: str, *, lang: str | None = None) -> Match:
         """Detect the language, rank topics and decide what the bot does."""
-        evidence = self.detector.evidence(text)
+        key = (text, lang)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._match(text, lang)
+            if len(text) <= CACHE_TEXT:  # long texts are seldom asked twice
+                if len(self._matches) >= CACHE_MATCHES:
+                    del self._matches[next(iter(self._matches))]  # the oldest
+                self._matches[key] = found
+        return found
+
+    def _match(self, text: str, lang: str | None) -> Match:
+        folded = fold(text)
+        evidence = self.detector.evidence(text, folded=folded)
         detected = self.detector.decide(evidence, default=lang or "ru")
         if not has_letters(text):
             return Match(text, detected, "empty", (), evidence)
         for number in articles(text):
             if number in self.articles_index:
                 topic = self.articles_index[number]
-                rest = [c for c in self.rank(text) if c.topic != topic][:2]
+                rest = [c for c in self._rank(folded) if c.topic != topic][:2]
                 return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest), evidence)
-        ranked = self.rank(text)
+        ranked = self._rank(folded)
         th = self.thresholds
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0

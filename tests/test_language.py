@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bot.language import DEFAULT_LANG, LANGS, LanguageDetector
 from bot.library import Library
+from bot.text import fold
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +133,15 @@ def test_an_untrained_detector_falls_back_to_the_default() -> None:
     detector = LanguageDetector({})
     assert detector.detect("как дела", default="kk") == "kk"
     assert detector.detect("қалайсың", default="ru") == "kk"
+
+
+@pytest.mark.parametrize(
+    "text", ["как защититься от мошенников", "алаяқтардан қалай қорғануға болады", "xyzw"]
+)
+def test_evidence_is_the_difference_of_the_scores(detector: LanguageDetector, text: str) -> None:
+    # Evidence is summed word by word (and cached); it must equal the whole-text model.
+    scores = detector.scores(text)
+    expected = scores["kk"] - scores["ru"] if "қ" not in text else math.inf
+    assert detector.evidence(text) == pytest.approx(expected)
+    assert detector.evidence(text) == pytest.approx(expected)  # from the cache now
+    assert detector.evidence(text, folded=fold(text)) == pytest.approx(expected)

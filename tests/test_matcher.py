@@ -297,3 +297,28 @@ def test_entries_are_deduplicated_and_empty_ones_ignored(tiny: Matcher) -> None:
         detector=tiny.detector,
     )
     assert matcher.topics == ["a", "c"]
+
+
+def test_a_question_asked_again_is_answered_from_the_cache(tiny: Matcher) -> None:
+    first = tiny.match("где купить хлеб?", lang="ru")
+    assert tiny.match("где купить хлеб?", lang="ru") is first
+    assert tiny.match("где купить хлеб?", lang="kk") is not first  # the default may differ
+    long = "где купить хлеб " * 30
+    assert tiny.match(long) is not tiny.match(long)  # long texts are not kept
+    assert tiny.match(long) == tiny.match(long)
+
+
+def test_the_match_cache_forgets_the_oldest(tiny: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.matcher.CACHE_MATCHES", 2)
+    matcher = Matcher(ENTRIES, detector=tiny.detector)
+    first = matcher.match("хлеб")
+    matcher.match("погода")
+    matcher.match("автобус")
+    assert len(matcher._matches) == 2
+    assert matcher.match("хлеб") is not first
+    assert matcher.match("хлеб") == first
+
+
+def test_rank_and_match_agree(matcher: Matcher) -> None:
+    question = "колекторы угражают и пишут маме"
+    assert tuple(matcher.rank(question)) == matcher.match(question).candidates
