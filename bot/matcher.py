@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -88,7 +88,7 @@ class Matcher:
         self.space = FeatureSpace(w for q in self._entry_text for w in q.split())
         self._build()
         release_memory()
-        self._matches: dict[tuple[str, str | None], Match] = {}
+        self._matches: OrderedDict[tuple[str, str | None], Match] = OrderedDict()
 
     def _build(self) -> None:
         """Index the entries and the topic centroids as the rows of one sparse index."""
@@ -196,12 +196,14 @@ class Matcher:
         """Detect the language, rank topics and decide what the bot does."""
         key = (text, lang)
         found = self._matches.get(key)
-        if found is None:
-            found = self._match(text, lang)
-            if len(text) <= CACHE_TEXT:  # long texts are seldom asked twice
-                if len(self._matches) >= CACHE_MATCHES:
-                    del self._matches[next(iter(self._matches))]  # the oldest
-                self._matches[key] = found
+        if found is not None:
+            self._matches.move_to_end(key)  # least recently asked goes first
+            return found
+        found = self._match(text, lang)
+        if len(text) <= CACHE_TEXT:  # long texts are seldom asked twice
+            if len(self._matches) >= CACHE_MATCHES:
+                self._matches.popitem(last=False)
+            self._matches[key] = found
         return found
 
     def _match(self, text: str, lang: str | None) -> Match:

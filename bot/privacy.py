@@ -60,6 +60,7 @@ _CODE = re.compile(
 )
 
 # IIN (ИИН/ЖСН): exactly twelve digits as one token.
+_DIGIT = re.compile(r"\d")
 _IIN = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 # Kazakhstan phones: +7 or 8, then a 3- or 4-digit code (maybe in brackets) and the rest in
@@ -104,4 +105,5 @@ def redact(text: str) -> Redaction:
 
 def looks_sensitive(text: str) -> bool:
     """Tell whether ``text`` holds a card, a code or an IIN the user should not share."""
-    return bool(redact(text).kinds & WARN_KINDS)
+    # All three are digits: most questions have none and need no further look.
+    return _DIGIT.search(text) is not None and bool(redact(text).kinds & WARN_KINDS)

@@ -308,15 +308,18 @@ def test_a_question_asked_again_is_answered_from_the_cache(tiny: Matcher) -> Non
     assert tiny.match(long) == tiny.match(long)
 
 
-def test_the_match_cache_forgets_the_oldest(tiny: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_match_cache_forgets_the_least_recently_asked(
+    tiny: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("bot.matcher.CACHE_MATCHES", 2)
     matcher = Matcher(ENTRIES, detector=tiny.detector)
-    first = matcher.match("хлеб")
-    matcher.match("погода")
-    matcher.match("автобус")
+    bread, weather = matcher.match("хлеб"), matcher.match("погода")
+    assert matcher.match("хлеб") is bread  # asked again: now the most recent
+    matcher.match("автобус")  # pushes "погода" out
     assert len(matcher._matches) == 2
-    assert matcher.match("хлеб") is not first
-    assert matcher.match("хлеб") == first
+    assert matcher.match("хлеб") is bread
+    assert matcher.match("погода") is not weather
+    assert matcher.match("погода") == weather
 
 
 def test_rank_and_match_agree(matcher: Matcher) -> None:
