@@ -6,107 +6,27 @@ Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migratio
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from bot import schema
 from bot.i18n import resolve_locale
 from bot.language import LANGS
 from bot.privacy import redact
+from bot.sqlite import SQLiteDatabase
 from bot.storage import (
     UNANSWERED_MAX_CHARS,
-    Clock,
     Storage,
     Subscriber,
     Unanswered,
     User,
     check_topic,
-    utc_now,
 )
 
 
-class SQLiteStorage(Storage):
-    """``Storage`` in one SQLite file (WAL mode), through aiosqlite.
-
-    ``migrations`` defaults to everything registered in ``bot.schema`` at ``open()`` time;
-    ``clock`` returns the current time and is injectable for tests.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        clock: Clock = utc_now,
-        migrations: Iterable[schema.Migration] | None = None,
-        busy_timeout_ms: int = 5000,
-    ) -> None:
-        self.path = Path(path)
-        self._clock = clock
-        self._migrations = None if migrations is None else tuple(migrations)
-        self._busy_timeout_ms = int(busy_timeout_ms)
-        self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()  # one transaction at a time on the shared connection
-
-    async def open(self) -> None:
-        if self._db is not None:
-            return
-        # Autocommit: each statement commits alone; multi-statement writes use transaction().
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL never corrupts the database; it skips an fsync per commit
-            # (a power cut may lose the last counters, not the schema or users).
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-            pending = self._migrations if self._migrations is not None else schema.migrations()
-            await schema.apply_migrations(db, pending, self._clock())
-        except BaseException:
-            await db.close()
-            raise
-        self._db = db
-
-    async def close(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            await db.close()
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        """Return the open connection (for modules that own extra tables)."""
-        if self._db is None:
-            raise RuntimeError("storage is not open; call open() or use 'async with'")
-        return self._db
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Run a read query and return its rows."""
-        return list(await self.db.execute_fetchall(sql, tuple(params)))
-
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Run one write statement on its own (autocommitted); return any RETURNING rows."""
-        async with self._lock:
-            return await self.fetchall(sql, params)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Hold the write lock and run the block's statements as one transaction."""
-        async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-            await self.db.execute("COMMIT")
-
-    def _now(self) -> str:
-        return schema.to_iso(self._clock())
+class SQLiteStorage(SQLiteDatabase, Storage):
+    """``Storage`` in one SQLite file (WAL mode), through aiosqlite."""
 
     async def touch_user(self, user_id: int, *, hint_lang: str | None = None) -> User:
         # A user who writes to the bot has evidently unblocked it.
@@ -218,13 +138,6 @@ class SQLiteStorage(Storage):
         )
         return [Unanswered(row[0], row[1], datetime.fromisoformat(row[2])) for row in rows]
 
-    async def count_answer(self, topic_id: str, lang: str) -> None:
-        await self.execute(
-            "INSERT INTO topic_stats (day, topic_id, lang, answered) VALUES (?, ?, ?, 1)"
-            " ON CONFLICT (day, topic_id, lang) DO UPDATE SET answered = answered + 1",
-            (schema.day_text(self._clock()), topic_id, lang),
-        )
-
     async def topic_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
         rows = await self.fetchall(
             "SELECT topic_id, lang, SUM(answered) AS n FROM topic_stats"
@@ -233,14 +146,6 @@ class SQLiteStorage(Storage):
             (schema.day_text(since), schema.day_text(until)),
         )
         return [(row[0], row[1], row[2]) for row in rows]
-
-    async def count_question(self, lang: str, *, answered: bool) -> None:
-        await self.execute(
-            "INSERT INTO question_stats (day, lang, asked, answered) VALUES (?, ?, 1, ?)"
-            " ON CONFLICT (day, lang) DO UPDATE SET asked = asked + 1,"
-            " answered = answered + excluded.answered",
-            (schema.day_text(self._clock()), lang, int(answered)),
-        )
 
     async def add_counts(
         self, questions: dict[str, tuple[int, int]], topics: dict[tuple[str, str], int]

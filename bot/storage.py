@@ -158,16 +158,16 @@ class Storage(abc.ABC):
     async def unanswered(self, since: date, until: date) -> list[Unanswered]: ...
 
     @abc.abstractmethod
-    async def count_answer(self, topic_id: str, lang: str) -> None:
-        """Count one answer given from ``topic_id`` today."""
-
-    @abc.abstractmethod
     async def topic_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
         """Return (topic_id, lang, answers), most answered first."""
 
-    @abc.abstractmethod
     async def count_question(self, lang: str, *, answered: bool) -> None:
-        """Count one free-text question today, and whether it was answered."""
+        """Count one question asked today (the bot counts in batches: see bot.stats)."""
+        await self.add_counts({lang: (1, int(answered))}, {})
+
+    async def count_answer(self, topic_id: str, lang: str) -> None:
+        """Count one answer given from ``topic_id`` today."""
+        await self.add_counts({}, {(topic_id, lang): 1})
 
     @abc.abstractmethod
     async def question_counts(self, since: date, until: date) -> list[tuple[str, int, int]]:

@@ -75,12 +75,6 @@ async def test_migrations_are_recorded_once_across_reopen(db_path: Path, clock: 
         assert await versions(storage) == [(1, "2026-03-01T09:30:00+00:00")]
 
 
-async def test_pragmas_wal_foreign_keys_busy_timeout(store: SQLiteStorage) -> None:
-    assert (await store.fetchall("PRAGMA journal_mode"))[0][0] == "wal"
-    assert (await store.fetchall("PRAGMA foreign_keys"))[0][0] == 1
-    assert (await store.fetchall("PRAGMA busy_timeout"))[0][0] == 5000
-
-
 async def test_extra_migration_applies_once(db_path: Path, clock: Clock) -> None:
     async with SQLiteStorage(db_path, clock=clock) as storage:  # an existing v1 database
         assert [v for v, _ in await versions(storage)] == [1]
