@@ -102,9 +102,11 @@ class FeatureSpace:
             choices = self.by_initial.get(word[0], ())
             best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=80)
             correction = best[0] if best else None
-        if len(self._cache) >= CACHE_WORDS:
-            self._cache.clear()
-        found = self._cache[word] = Word(ids, weights, unseen, known_word, correction)
+        found = Word(ids, weights, unseen, known_word, correction)
+        if word.isalpha():  # numbers may be parts of cards or IINs: never kept
+            if len(self._cache) >= CACHE_WORDS:
+                self._cache.clear()
+            self._cache[word] = found
         return found
 
     def query(self, folded: str) -> tuple[np.ndarray, np.ndarray] | None:

@@ -65,9 +65,10 @@ class LanguageDetector:
                 for f in _word_features(word)
                 if f in kk or f in ru
             )
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()
-            self._words[word] = found
+            if word.isalpha():  # numbers may be parts of cards or IINs: never kept
+                if len(self._words) >= CACHE_WORDS:
+                    self._words.clear()
+                self._words[word] = found
         return found
 
     def evidence(self, text: str, *, folded: str | None = None) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ RERANK_SCORER = fuzz.token_set_ratio
 CHUNK = 4096  # entries expanded at once while building the index
 CACHE_MATCHES = 10_000  # questions remembered: people ask the same things in the same words
 CACHE_TEXT = 300  # characters; longer questions are not remembered
+_PRIVATE = re.compile(r"[\d@]")  # what a card number, a code, an IIN or an e-mail needs
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,8 @@ class Matcher:
             self._matches.move_to_end(key)  # least recently asked goes first
             return found
         found = self._match(text, lang)
-        if len(text) <= CACHE_TEXT:  # long texts are seldom asked twice
+        # Long texts are seldom asked twice; digits and e-mails may be private: never kept.
+        if len(text) <= CACHE_TEXT and not _PRIVATE.search(text):
             if len(self._matches) >= CACHE_MATCHES:
                 self._matches.popitem(last=False)
             self._matches[key] = found

@@ -325,3 +325,14 @@ def test_the_match_cache_forgets_the_least_recently_asked(
 def test_rank_and_match_agree(matcher: Matcher) -> None:
     question = "колекторы угражают и пишут маме"
     assert tuple(matcher.rank(question)) == matcher.match(question).candidates
+
+
+def test_questions_with_numbers_or_emails_are_never_kept(matcher: Matcher) -> None:
+    card = "с карты 4400430123456789 списали деньги"
+    email = "мошенники пишут с адреса bank@example.kz"
+    for text in (card, email):
+        assert matcher.match(text) is not matcher.match(text)
+    kept = [key[0] for key in matcher._matches]
+    assert card not in kept and email not in kept
+    assert "4400430123456789" not in matcher.space._cache
+    assert "4400430123456789" not in matcher.detector._words
