@@ -141,7 +141,8 @@ class Assistant:
         if snapshot is not self._cache_snapshot:  # new content: forget what was rendered
             self._cache, self._cache_snapshot = {}, snapshot
         # Hearing answers depend on the date (upcoming or past): the hour is in the key.
-        key = (topic_id, lang, warning, self.clock().strftime("%Y%m%d%H"))
+        now = self.clock()
+        key = (topic_id, lang, warning, now.date(), now.hour)
         reply = self._cache.get(key)
         if reply is None:
             reply = self._render_topic(topic_id, lang, warning)

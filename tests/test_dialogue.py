@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.dialogue import LANG_NAMES, MAX_QUESTION, Assistant, Button, Reply
 from bot.i18n import _, use_locale
+from bot.library import Library
 from bot.render import TELEGRAM_LIMIT
 
 CARD = "4400 4301 2345 6789"
@@ -252,3 +254,15 @@ def test_clearly_russian_question_in_kazakh_mode_is_answered_in_russian(
     reply, _match = assistant.ask("как защититься от мошенников в интернете", "kk")
     assert (reply.lang, reply.topic) == ("ru", "fraud-protect-yourself")
     assert datas(reply)[-1] == "lang:ru"
+
+
+def test_a_cached_hearing_answer_turns_past_when_the_day_comes(library: Library) -> None:
+    now = [datetime(2026, 4, 27, 12, tzinfo=UTC)]
+    assistant = Assistant(library, clock=lambda: now[0])
+    before = assistant.topic("hearing-paz-2026-04-28", "ru")
+    assert "уже прошли" not in before.html
+    assert assistant.topic("hearing-paz-2026-04-28", "ru") is before  # rendered once
+    now[0] = datetime(2026, 4, 29, 12, tzinfo=UTC)
+    after = assistant.topic("hearing-paz-2026-04-28", "ru")
+    assert "уже прошли" in after.html
+    assert "ics:" not in str(after.buttons) and "ics:" in str(before.buttons)
