@@ -16,6 +16,8 @@ import pytest
 from botharness import TOKEN
 from fakebotapi import FakeBotAPI
 
+from bot.library import Library
+
 QUESTIONS = ["что такое сталкинг", "115-1 бап деген не", "что такое дропперство", "привет"]
 
 
@@ -27,7 +29,7 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def zanbot(
-    api: FakeBotAPI, tmp_path: Path, *args: str, **env: str
+    api: FakeBotAPI, tmp_path: Path, *args: str, command: tuple[str, ...] = ("run",), **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """Run `python -m bot run ARGS` against the fake server; stop it with SIGTERM at the end."""
     environment = {
@@ -39,7 +41,7 @@ async def zanbot(
         **env,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", *args, cwd=tmp_path, env=environment,
+        sys.executable, "-m", "bot", *command, *args, cwd=tmp_path, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -70,6 +72,27 @@ async def test_sigterm_finishes_in_flight_updates_and_restart_drops_none(tmp_pat
             for user in users:
                 assert len(api.messages(user.id)) == 2 + (user is users[0])
         assert api.pending_updates == []
+        assert api.errors == []
+
+
+async def test_plain_zanbot_serves_users_in_both_languages_at_once(tmp_path: Path) -> None:
+    """The README's run command: plain `zanbot` with a token and TELEGRAM_API_URL."""
+    library = Library()
+    async with FakeBotAPI() as api:
+        people = {"kk": api.user(3200, language_code="kk"), "ru": api.user(3201)}
+        async with zanbot(api, tmp_path, command=()):
+            for user in people.values():
+                await api.send_command(user, "/start")
+            for lang, user in people.items():
+                _greeting, chooser = await api.wait_for(user.id, count=2, timeout=30)
+                await api.press(user, chooser, f"lang:{lang}")
+            for user in people.values():
+                await api.wait_for(user.id)  # the menu, in the chosen language
+            await api.send_text(people["kk"], "сталкинг деген не")
+            await api.send_text(people["ru"], "что такое сталкинг")
+            for lang, user in people.items():
+                [answer] = await api.wait_for(user.id, timeout=30)
+                assert library.kb.get("uk-115-1-stalking", lang).title in answer["text"]
         assert api.errors == []
 
 
