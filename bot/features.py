@@ -92,8 +92,9 @@ class FeatureSpace:
             lo, hi = self.offsets[pos], self.offsets[pos + 1]
             ids, weights, unseen = self.word_ids[lo:hi], self.word_weights[lo:hi], 0.0
         else:
-            known = [(self.ids[n], w) for n, w in named_features(word) if n in self.ids]
-            unseen = sum(sublinear(w) ** 2 for n, w in named_features(word) if n not in self.ids)
+            named = named_features(word)
+            known = [(self.ids[n], w) for n, w in named if n in self.ids]
+            unseen = sum(sublinear(w) ** 2 for n, w in named if n not in self.ids)
             ids = np.asarray([f for f, _ in known], dtype=np.int64)
             weights = np.asarray([w for _, w in known], dtype=np.float64)
         known_word = word in self.vocabulary

@@ -41,12 +41,17 @@ class LanguageDetector:
             self._counts[lang] = counts
             self._totals[lang] = sum(counts.values())
             vocab.update(counts)
+        self._vocab = vocab  # every feature either language has seen
         self._vocab_size = max(len(vocab), 1)
         self._words: dict[str, float] = {}
 
     def scores(self, text: str) -> dict[str, float]:
         """Return the log-likelihood of the text under each language."""
-        feats = [f for f in _features(text) if any(f in c for c in self._counts.values())]
+        return self._scores(_features(text))
+
+    def _scores(self, features: list[str]) -> dict[str, float]:
+        """Return the log-likelihood of features under each language (unseen ones skipped)."""
+        feats = [f for f in features if f in self._vocab]
         result = {}
         for lang in LANGS:
             counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
@@ -57,14 +62,8 @@ class LanguageDetector:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
         found = self._words.get(word)
         if found is None:
-            kk, ru = self._counts["kk"], self._counts["ru"]
-            total_kk = self._totals["kk"] + self._vocab_size
-            total_ru = self._totals["ru"] + self._vocab_size
-            found = sum(
-                math.log((kk.get(f, 0) + 1) / total_kk) - math.log((ru.get(f, 0) + 1) / total_ru)
-                for f in _word_features(word)
-                if f in kk or f in ru
-            )
+            scores = self._scores(_word_features(word))
+            found = scores["kk"] - scores["ru"]
             if word.isalpha():  # numbers may be parts of cards or IINs: never kept
                 if len(self._words) >= CACHE_WORDS:
                     self._words.clear()
