@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from bot.content import KnowledgeBase
 from bot.features import FeatureSpace
 from bot.index import SparseIndex, aggregate, release_memory, tf_idf
 from bot.language import LanguageDetector
+from bot.privacy import may_hold_private_data
 from bot.text import articles, fold, has_letters
 
 RERANK = 8  # examples per leading topic compared with rapidfuzz
@@ -31,7 +31,6 @@ RERANK_SCORER = fuzz.token_set_ratio
 CHUNK = 4096  # entries expanded at once while building the index
 CACHE_MATCHES = 10_000  # questions remembered: people ask the same things in the same words
 CACHE_TEXT = 300  # characters; longer questions are not remembered
-_PRIVATE = re.compile(r"[\d@]")  # what a card number, a code, an IIN or an e-mail needs
 
 
 @dataclass(frozen=True)
@@ -202,8 +201,8 @@ class Matcher:
             self._matches.move_to_end(key)  # least recently asked goes first
             return found
         found = self._match(text, lang)
-        # Long texts are seldom asked twice; digits and e-mails may be private: never kept.
-        if len(text) <= CACHE_TEXT and not _PRIVATE.search(text):
+        # Long texts are seldom asked twice, and private data is never kept.
+        if len(text) <= CACHE_TEXT and not may_hold_private_data(text):
             if len(self._matches) >= CACHE_MATCHES:
                 self._matches.popitem(last=False)
             self._matches[key] = found

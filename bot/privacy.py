@@ -61,6 +61,7 @@ _CODE = re.compile(
 
 # IIN (ИИН/ЖСН): exactly twelve digits as one token.
 _DIGIT = re.compile(r"\d")
+_DIGIT_OR_AT = re.compile(r"[\d@]")
 _IIN = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 # Kazakhstan phones: +7 or 8, then a 3- or 4-digit code (maybe in brackets) and the rest in
@@ -101,6 +102,14 @@ def redact(text: str) -> Redaction:
         if count:
             kinds.add(kind)
     return Redaction(text=text, kinds=frozenset(kinds))
+
+
+def may_hold_private_data(text: str) -> bool:
+    """Tell whether ``text`` could hold a card, a code, an IIN, a phone or an e-mail.
+
+    A cheap test for caches: what fails it holds none of those and may be kept as it is.
+    """
+    return _DIGIT_OR_AT.search(text) is not None
 
 
 def looks_sensitive(text: str) -> bool:

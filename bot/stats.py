@@ -38,7 +38,10 @@ class StatsBuffer:
             self.topics[(topic_id, answer_lang)] += 1
 
     def not_answered(self, text: str, lang: str) -> None:
-        """Keep a question for staff review; only its redacted text is held, even in memory."""
+        """Keep a question for staff review; only its redacted text is held, even in memory.
+
+        The storage redacts again when it writes: it does not rely on its callers.
+        """
         if len(self.unanswered) >= MAX_PENDING:
             self.dropped += 1
             return

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.privacy import Redaction, looks_sensitive, redact
+from bot.privacy import Redaction, looks_sensitive, may_hold_private_data, redact
 
 
 @pytest.mark.parametrize(
@@ -139,3 +139,16 @@ def test_redaction_is_frozen() -> None:
     result = redact("код 1234")
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.text = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "private"),
+    [
+        ("что такое сталкинг", False),
+        ("карта 4400 4301 2345 6789", True),
+        ("пишите на a.b@example.kz", True),
+        ("ст. 115-1", True),  # digits: not necessarily private, but not kept either
+    ],
+)
+def test_may_hold_private_data(text: str, private: bool) -> None:
+    assert may_hold_private_data(text) is private
