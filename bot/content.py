@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from bot.frontmatter import FrontMatterError, parse_document
 
 CATEGORIES = ("articles", "fraud", "hearings", "info", "smalltalk")
 REQUIRED_KEYS = ("id", "title", "category", "questions")
@@ -28,7 +28,6 @@ HEARING_KEYS = frozenset(
     )
 )  # fmt: skip
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10× faster
 
 
 @dataclass(frozen=True)
@@ -118,37 +117,6 @@ class KnowledgeBase:
         return len(self.topics)
 
 
-def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
-    """Return (front matter, body, body's first line number) or raise with a Problem."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise ContentError([Problem(path, 1, "file must start with '---' (YAML front matter)")])
-    for index in range(1, len(lines)):
-        if lines[index].strip() == "---":
-            body_lines = lines[index + 1 :]
-            blank = next((i for i, line in enumerate(body_lines) if line.strip()), 0)
-            body = "\n".join(body_lines[blank:]).strip()
-            return "\n".join(lines[1:index]), body, index + 2 + blank
-    raise ContentError([Problem(path, 1, "front matter is not closed with a '---' line")])
-
-
-def _key_lines(node: yaml.Node, offset: int) -> dict[str, int]:
-    """Map each top-level key (and list item, as key[i]) to its line in the file."""
-    lines: dict[str, int] = {}
-    if not isinstance(node, yaml.MappingNode):
-        return lines
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        lines[key] = key_node.start_mark.line + offset
-        if isinstance(value_node, yaml.SequenceNode):
-            for i, item in enumerate(value_node.value):
-                lines[f"{key}[{i}]"] = item.start_mark.line + offset
-        if isinstance(value_node, yaml.MappingNode):
-            for sub_key, _ in value_node.value:
-                lines[f"{key}.{sub_key.value}"] = sub_key.start_mark.line + offset
-    return lines
-
-
 def _str_list(data: dict[str, Any], key: str, path: Path, line: int) -> tuple[str, ...]:
     value = data.get(key) or []
     if isinstance(value, str):
@@ -204,21 +172,13 @@ def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:
     """Parse one topic file; raise ContentError with file:line on any problem."""
     # utf-8-sig: editors on Windows may save a byte-order mark first.
     text = path.read_text(encoding="utf-8-sig") if text is None else text
-    front, body, body_line = _split_front_matter(path, text)
     try:
-        loader = _Loader(front)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 1
-        raise ContentError([Problem(path, line, f"invalid YAML: {exc.problem}")]) from None
-    if not isinstance(data, dict):
-        raise ContentError([Problem(path, 2, "front matter must be a YAML mapping")])
-    lines = _key_lines(node, 2)
+        document = parse_document(text)
+    except FrontMatterError as exc:
+        raise ContentError([Problem(path, exc.line, exc.message)]) from None
+    data, body, body_line, lines = (
+        document.data, document.body, document.body_line, document.lines
+    )  # fmt: skip
     problems = [
         Problem(path, 1, f"missing required key '{key}'")
         for key in REQUIRED_KEYS
