@@ -144,7 +144,7 @@ async def zanbot_rates(
         new = await measure(app, request, questions, users)
         again = await measure(app, request, questions, users)  # the matcher's cache answers
         await app.stop()
-        await on_shutdown(app)
+    await on_shutdown(app)  # after PTB's shutdown, as run_polling does
     return new, again
 
 

@@ -103,10 +103,7 @@ class Broadcast:
 
 async def install(storage: SQLiteStorage) -> None:
     """Apply migration 2 to the storage's database file unless it is there already."""
-    # A connection of its own: a migration never nests in a transaction of the shared one.
-    async with aiosqlite.connect(storage.path, isolation_level=None) as db:
-        await db.execute("PRAGMA busy_timeout=5000")
-        await schema.apply_migrations(db, [MIGRATION], utc_now())
+    await storage.install(MIGRATION)
 
 
 def render_text(markdown: str) -> str:

@@ -30,7 +30,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
 
     async def touch_user(self, user_id: int, *, hint_lang: str | None = None) -> User:
         # A user who writes to the bot has evidently unblocked it.
-        now = self._now()
+        now = self.now_iso()
         rows = await self.execute(
             "INSERT INTO users (user_id, hint_lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen, blocked = 0,"
@@ -46,7 +46,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
     async def set_language(self, user_id: int, lang: str) -> None:
         if lang not in LANGS:
             raise ValueError(f"unsupported language {lang!r}; expected {LANGS}")
-        now = self._now()
+        now = self.now_iso()
         await self.execute(
             "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
@@ -63,7 +63,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
 
     async def subscribe(self, user_id: int, topic: str) -> None:
         check_topic(topic)
-        now = self._now()
+        now = self.now_iso()
         async with self.transaction() as db:
             await db.execute(
                 "INSERT OR IGNORE INTO users (user_id, first_seen, last_seen) VALUES (?, ?, ?)",
@@ -109,7 +109,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         await self.execute(
             "INSERT INTO feedback (user_id, topic_id, lang, helpful, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (user_id, topic_id, lang, int(helpful), self._now()),
+            (user_id, topic_id, lang, int(helpful), self.now_iso()),
         )
 
     async def feedback_summary(self, since: date, until: date) -> list[tuple[str, str, int, int]]:
@@ -122,7 +122,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def add_unanswered_many(self, questions: Sequence[tuple[str, str]]) -> None:
-        now = self._now()
+        now = self.now_iso()
         # Redact before cutting: a cut could split a card number and hide it from the patterns.
         rows = [(redact(text).text[:UNANSWERED_MAX_CHARS], lang, now) for text, lang in questions]
         async with self.transaction() as db:
@@ -176,7 +176,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
     async def grant_admin(self, user_id: int, *, granted_by: int | None) -> None:
         await self.execute(
             "INSERT OR IGNORE INTO admins (user_id, granted_by, granted_at) VALUES (?, ?, ?)",
-            (user_id, granted_by, self._now()),
+            (user_id, granted_by, self.now_iso()),
         )
 
     async def revoke_admin(self, user_id: int) -> None:
@@ -191,7 +191,10 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         rows = await self.fetchall("SELECT COUNT(*) FROM feedback WHERE user_id = ?", (user_id,))
         feedback_count = rows[0][0]
         admin = bool(await self.fetchall("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)))
-        if user is None and not subscriptions and not feedback_count and not admin:
+        draft = "user_state" in await self._optional_tables() and bool(
+            await self.fetchall("SELECT 1 FROM user_state WHERE user_id = ?", (user_id,))
+        )
+        if user is None and not subscriptions and not feedback_count and not admin and not draft:
             return {}
         return {
             "user": None
@@ -207,17 +210,27 @@ class SQLiteStorage(SQLiteDatabase, Storage):
             "subscriptions": subscriptions,
             "feedback_count": feedback_count,
             "admin": admin,
+            "draft": draft,  # an announcement an admin has begun (bot.telegram.persistence)
         }
 
     async def forget_user(self, user_id: int) -> None:
-        # The outbox (broadcast deliveries) exists once the broadcast tables are installed.
-        optional = {row[0] for row in await self.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('outbox')"
-        )}  # fmt: skip
+        optional = await self._optional_tables()
         async with self.transaction() as db:
             for table in ("subscriptions", "feedback", "admins", *sorted(optional), "users"):
                 # Table names come from the fixed names above, never from input.
                 await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+    async def _optional_tables(self) -> set[str]:
+        """Return which tables other modules install are here, all with a user_id column.
+
+        Broadcast deliveries (bot.broadcast) and conversations in progress
+        (bot.telegram.persistence).
+        """
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name IN ('outbox', 'user_state', 'conversations')"
+        )
+        return {row[0] for row in rows}
 
 
 _USER_COLS = "user_id, lang, hint_lang, first_seen, last_seen, blocked"

@@ -75,6 +75,8 @@ def privacy_page(lang: str, data: dict[str, Any]) -> Reply:
             lines.append(str(escape(_("subscriptions: {topics}").format(topics=subs))))
             count = int(data.get("feedback_count") or 0)
             lines.append(str(escape(_("feedback given: {count}").format(count=count))))
+            if data.get("draft"):
+                lines.append(str(escape(_("an announcement you began and have not sent"))))
         lines += ["", str(escape(_("/forget deletes all of it.")))]
         return Reply("\n".join(lines), lang, ((menu_button(),),))
 

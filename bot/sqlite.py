@@ -59,6 +59,13 @@ class SQLiteDatabase:
             raise
         self._db = db
 
+    async def install(self, *migrations: schema.Migration) -> None:
+        """Apply migrations a module owns (its own tables) unless they are there already."""
+        # A connection of its own: a migration never nests in a transaction of the shared one.
+        async with aiosqlite.connect(self.path, isolation_level=None) as db:
+            await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            await schema.apply_migrations(db, migrations, self._clock())
+
     async def close(self) -> None:
         db, self._db = self._db, None
         if db is not None:
@@ -92,5 +99,6 @@ class SQLiteDatabase:
                 raise
             await self.db.execute("COMMIT")
 
-    def _now(self) -> str:
+    def now_iso(self) -> str:
+        """Return the current time as stored: ISO 8601 UTC text."""
         return schema.to_iso(self._clock())

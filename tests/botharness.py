@@ -35,14 +35,19 @@ async def running_bot(
     """Start the bot with long polling as `zanbot run` does, and stop it cleanly after."""
     storage = SQLiteStorage(config.database)
     app = build_application(config, library, storage, clock=clock)
-    async with app:  # initialize / shutdown
-        await on_startup(app)  # what run_polling's post_init does
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
+    started = False
+    try:
+        async with app:  # initialize / shutdown
+            await on_startup(app)  # what run_polling's post_init does
+            started = True
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    finally:
+        if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
             await on_shutdown(app)

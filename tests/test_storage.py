@@ -334,6 +334,7 @@ async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> No
         "subscriptions": ["fraud", "laws"],
         "feedback_count": 2,
         "admin": True,
+        "draft": False,
     }
     await store.forget_user(42)
 

@@ -299,6 +299,54 @@ async def test_admin_composes_previews_and_schedules_a_broadcast(
     assert api.errors == []
 
 
+async def test_a_draft_survives_a_restart_and_forget_deletes_it(
+    api: FakeBotAPI, tmp_path: Path, library: Library
+) -> None:
+    config = make_config(api, tmp_path / "bot.sqlite3", admin_ids=frozenset({ADMIN}))
+    admin, citizen = api.user(ADMIN, language_code="ru"), api.user(7, language_code="ru")
+    async with running_bot(config, library, clock=lambda: NOW):
+        await api.send_command(admin, "/broadcast")
+        await api.wait_for(admin)
+        await api.send_text(admin, "**Внимание**: новый номер")
+        await api.wait_for(admin)  # "now the Kazakh text"
+        await api.send_text(citizen, "что такое сталкинг")
+        await api.wait_for(citizen)
+    async with SQLiteStorage(config.database) as storage:
+        kept = await storage.fetchall("SELECT user_id FROM user_state")
+    assert kept == [(ADMIN,)]  # the admin's draft; a citizen who only asked leaves no row
+
+    async with running_bot(config, library, clock=lambda: NOW):  # a restart, mid-flow
+        await api.send_text(admin, "**Назар**: жаңа нөмір")
+        [audience] = await api.wait_for(admin)
+        assert "bc:to:any" in buttons(audience)
+        await api.press(admin, audience, "bc:to:any")
+        when = await api.wait_for_edit(admin, audience["message_id"])
+        await api.press(admin, when, "bc:now")
+        *_previews, summary = await api.wait_for(admin, count=3)
+        await api.press(admin, summary, "bc:confirm")
+        await api.wait_for_edit(admin, summary["message_id"])
+
+        await api.send_command(admin, "/broadcast")  # a new draft, then /forget
+        await api.wait_for(admin)
+        await api.send_text(admin, "Черновик")
+        await api.wait_for(admin)
+        await api.send_command(admin, "/forget")
+        [confirm] = await api.wait_for(admin)
+        await api.press(admin, confirm, "forget:yes")
+        await api.wait_for_edit(admin, confirm["message_id"])
+    async with SQLiteStorage(config.database) as storage:
+        [sent] = await Broadcasts(storage).recent(include_system=False)
+        left = await storage.fetchall(
+            "SELECT (SELECT COUNT(*) FROM user_state), (SELECT COUNT(*) FROM conversations)"
+        )
+    assert (sent.text_ru, sent.text_kk) == (
+        "<b>Внимание</b>: новый номер",
+        "<b>Назар</b>: жаңа нөмір",
+    )
+    assert left == [(0, 0)]
+    assert api.errors == []
+
+
 async def test_flow_can_be_cancelled_and_refuses_a_text_longer_than_a_message(
     api: FakeBotAPI, tmp_path: Path, library: Library
 ) -> None:

@@ -150,8 +150,13 @@ def broadcast_flow(
     config: Config,
     *,
     clock: Callable[[], datetime] | None = None,
+    app_persists: bool = False,
 ) -> ConversationHandler:
-    """Build the /broadcast flow: per admin and chat, with /cancel at every step."""
+    """Build the /broadcast flow: per admin and chat, with /cancel at every step.
+
+    With `app_persists` (the application has a persistence), the step and the draft survive a
+    restart.
+    """
     flow = composer.Composer(admins, storage, config, clock or (lambda: datetime.now(UTC)))
     text = only_admins & filters.TEXT & ~filters.COMMAND
 
@@ -179,6 +184,7 @@ def broadcast_flow(
             ],
             allow_reentry=True,
             name="broadcast",
+            persistent=app_persists,
         )
 
 
@@ -195,7 +201,9 @@ def register_admin(
     only_admins = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & AdminFilter(admins)
     commands = AdminCommands(admins, storage)
     app.add_handler(CommandHandler("admins", commands.admins_command, filters=only_admins))
-    app.add_handler(broadcast_flow(admins, only_admins, storage, config, clock=clock))
+    persists = app.persistence is not None
+    flow = broadcast_flow(admins, only_admins, storage, config, clock=clock, app_persists=persists)
+    app.add_handler(flow)
     broadcasts.register(app, admins, only_admins, storage, config)
     app.bot_data.update(admins=admins, admin_clock=clock)
     return admins

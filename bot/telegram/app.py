@@ -28,9 +28,12 @@ from bot.dialogue import Assistant
 from bot.flood import FloodGuard
 from bot.i18n import _, use_locale
 from bot.library import Library
+from bot.sqlite import SQLiteDatabase
 from bot.storage import Storage
 from bot.telegram.admin import register_admin, start_admin, stop_admin
+from bot.telegram.composer import Draft
 from bot.telegram.handlers import Handlers
+from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.staff import register_staff, start_watching
 from bot.telegram.subscriptions import register_subscriptions
 
@@ -116,6 +119,9 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    if isinstance(storage, SQLiteDatabase):
+        # An admin half-way through composing an announcement keeps the draft over a restart.
+        builder = builder.persistence(SQLitePersistence(storage, types=(Draft,)))
     app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
     handlers = Handlers(Assistant(library, clock=clock, subscriptions=True), storage, flood)

@@ -210,6 +210,7 @@ class Handlers:
         elif kind == "forget":
             if arg == "yes":
                 await self.storage.forget_user(user_id)
+                context.application.drop_user_data(user_id)  # and an unfinished draft
                 self._users.pop(user_id, None)
             await query.answer()
             if message:
