@@ -2,14 +2,15 @@
 
 A migration is ``(version, name, sql)``. ``SQLiteStorage`` applies, at open, every migration
 whose version is not yet recorded in ``schema_migrations``, each in its own transaction, in
-version order. A module that owns extra tables registers its migration at import time::
+version order. A module that owns extra tables installs its migration when it starts, on a
+connection of its own (so the result does not depend on which modules were imported)::
 
-    # bot/broadcast.py
-    from bot.schema import register_migration
-    register_migration(2, "broadcasts", BROADCAST_SQL)
+    # bot/broadcast.py (version 2), bot/telegram/persistence.py (version 3)
+    MIGRATION = Migration(2, "broadcasts", SQL)
+    await storage.install(MIGRATION)
 
-and must be imported before the storage is opened. Alternatively pass the list explicitly:
-``SQLiteStorage(path, migrations=(*schema.migrations(), MY_MIGRATION))``.
+``register_migration`` adds one to the registry instead, applied at every open; or pass the
+list explicitly: ``SQLiteStorage(path, migrations=(*schema.migrations(), MY_MIGRATION))``.
 Never edit a released migration: add a new version instead.
 
 Column formats: times are ISO 8601 UTC text (``to_iso``), days are UTC ``YYYY-MM-DD``.
