@@ -163,6 +163,12 @@ def broadcast_flow(
     def button(callback: Callable, data: str) -> CallbackQueryHandler:  # type: ignore[type-arg]
         return CallbackQueryHandler(callback, pattern=f"^bc:{data}$")
 
+    async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """/forget while composing: end the flow (its step is not kept), then ask as usual."""
+        await flow.cancel(update, context)
+        await context.application.bot_data["handlers"].forget(update, context)
+        return ConversationHandler.END
+
     with warnings.catch_warnings():
         # Buttons are tracked per chat and user on purpose: one flow per admin at a time.
         warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
@@ -181,6 +187,7 @@ def broadcast_flow(
             fallbacks=[
                 CommandHandler("cancel", flow.cancel, filters=only_admins),
                 button(flow.cancel, "cancel"),
+                CommandHandler("forget", forget, filters=only_admins),
             ],
             allow_reentry=True,
             name="broadcast",
