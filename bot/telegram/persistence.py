@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS conversations (
 CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id);
 """
 MIGRATION = Migration(3, "conversation state", SQL)
-UPDATE_INTERVAL = 5.0  # seconds between writes of changed user_data; stop() writes the rest
+UPDATE_INTERVAL = 5.0  # seconds between PTB's writes of steps and user_data; shutdown: the rest
 
 
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
