@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from markupsafe import escape
 
+from bot.batching import Batcher
 from bot.content import CATEGORIES, Topic
 from bot.hearings import is_past
 from bot.i18n import _, __, use_locale
@@ -78,14 +79,25 @@ class Assistant:
         self.subscriptions = subscriptions  # the channel offers announcements (Telegram does)
         self._cache: dict[tuple[object, ...], Reply] = {}
         self._cache_snapshot: object = None
+        self._batch = Batcher(self._match)
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
-        snapshot = self.library.snapshot
         question = text.strip()[:MAX_QUESTION]
-        match = snapshot.matcher.match(question, lang=lang)
+        return self._answer(text, lang, self._match((question, lang)))
+
+    async def ask_together(self, text: str, lang: str) -> tuple[Reply, Match]:
+        """Answer like `ask`, matching the questions of concurrent callers back to back."""
+        question = text.strip()[:MAX_QUESTION]
+        return self._answer(text, lang, await self._batch((question, lang)))
+
+    def _match(self, question: tuple[str, str]) -> Match:
+        text, lang = question
+        return self.library.snapshot.matcher.match(text, lang=lang)
+
+    def _answer(self, text: str, lang: str, match: Match) -> tuple[Reply, Match]:
         # Answer in the other language only on clear evidence; offer to switch for good.
-        detector = snapshot.matcher.detector
+        detector = self.library.snapshot.matcher.detector
         reply_lang = detector.decide(match.lang_evidence, default=lang, margin=SWITCH_MARGIN)
         warning = None
         with use_locale(reply_lang):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 
@@ -266,3 +267,18 @@ def test_a_cached_hearing_answer_turns_past_when_the_day_comes(library: Library)
     after = assistant.topic("hearing-paz-2026-04-28", "ru")
     assert "уже прошли" in after.html
     assert "ics:" not in str(after.buttons) and "ics:" in str(before.buttons)
+
+
+async def test_questions_asked_together_get_the_answers_asked_alone(assistant: Assistant) -> None:
+    questions = [
+        ("бывший муж преследует меня и угрожает", "ru"),
+        ("алаяқтардан қалай сақтануға болады", "kk"),
+        ("как сварить борщ", "ru"),
+        ("", "kk"),
+        (f"мой номер карты {CARD}", "ru"),
+    ]
+    together = await asyncio.gather(*(assistant.ask_together(q, lang) for q, lang in questions))
+    assert together == [assistant.ask(q, lang) for q, lang in questions]
+    assert [match.decision for _reply, match in together][:4] == [
+        "answer", "answer", "unknown", "empty"
+    ]  # fmt: skip
