@@ -299,7 +299,7 @@ async def test_admin_composes_previews_and_schedules_a_broadcast(
     assert api.errors == []
 
 
-async def test_a_draft_survives_a_restart_and_forget_deletes_it(
+async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
     api: FakeBotAPI, tmp_path: Path, library: Library
 ) -> None:
     config = make_config(api, tmp_path / "bot.sqlite3", admin_ids=frozenset({ADMIN}))
@@ -325,16 +325,31 @@ async def test_a_draft_survives_a_restart_and_forget_deletes_it(
         *_previews, summary = await api.wait_for(admin, count=3)
         await api.press(admin, summary, "bc:confirm")
         await api.wait_for_edit(admin, summary["message_id"])
+        [report] = await api.wait_for(admin)  # no subscribers: delivered at once
 
         await api.send_command(admin, "/broadcast")  # a new draft, then /forget
         await api.wait_for(admin)
         await api.send_text(admin, "Черновик")
         await api.wait_for(admin)
-        await api.send_command(admin, "/forget")  # ends the flow, then asks as always
-        cancelled, confirm = await api.wait_for(admin, count=2)
+        await api.send_command(admin, "/forget")  # asks first; the draft waits for the answer
+        [confirm] = await api.wait_for(admin)
+        await api.press(admin, confirm, "forget:no")
+        kept = await api.wait_for_edit(admin, confirm["message_id"])
+        [carry_on] = await api.wait_for(admin)
+        await api.send_text(admin, "Жоба")  # the Kazakh text: the flow goes on from its step
+        [audience] = await api.wait_for(admin)
+        await api.press(admin, audience, "bc:to:any")
+        when = await api.wait_for_edit(admin, audience["message_id"])
+        await api.press(admin, when, "bc:now")
+        preview_ru, preview_kk, _summary = await api.wait_for(admin, count=3)
+
+        await api.send_command(admin, "/forget")  # at the last step, and this time "yes"
+        [confirm] = await api.wait_for(admin)
         assert "forget:yes" in buttons(confirm)
         await api.press(admin, confirm, "forget:yes")
         await api.wait_for_edit(admin, confirm["message_id"])
+        await api.send_text(admin, "что такое сталкинг")  # the flow has ended: a question
+        [answer] = await api.wait_for(admin)
     async with SQLiteStorage(config.database) as storage:
         [sent] = await Broadcasts(storage).recent(include_system=False)
         left = await storage.fetchall(
@@ -345,7 +360,10 @@ async def test_a_draft_survives_a_restart_and_forget_deletes_it(
         "<b>Назар</b>: жаңа нөмір",
     )
     assert left == [(0, 0)]
-    assert "bc:" not in str(buttons(cancelled))
+    assert "Ничего не удалено" in kept["text"] and "/cancel" in carry_on["text"]
+    assert (preview_ru["text"], preview_kk["text"]) == ("Черновик", "Жоба")  # the draft was kept
+    assert "fb:uk-115-1-stalking:1" in buttons(answer)
+    assert "#1" in report["text"]
     assert api.errors == []
 
 

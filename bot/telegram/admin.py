@@ -164,10 +164,17 @@ def broadcast_flow(
         return CallbackQueryHandler(callback, pattern=f"^bc:{data}$")
 
     async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """/forget while composing: end the flow (its step is not kept), then ask as usual."""
-        await flow.cancel(update, context)
+        """/forget while composing: ask as usual, keeping the draft until the answer."""
         await context.application.bot_data["handlers"].forget(update, context)
-        return ConversationHandler.END
+        return composer.FORGET
+
+    async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Yes: everything is deleted and the flow ends with it. No: back to composing."""
+        await context.application.bot_data["handlers"].button(update, context)
+        if update.callback_query and update.callback_query.data == "forget:yes":
+            # Ending here lets python-telegram-bot drop the step instead of writing it back.
+            return ConversationHandler.END
+        return await flow.kept(update, context)
 
     with warnings.catch_warnings():
         # Buttons are tracked per chat and user on purpose: one flow per admin at a time.
@@ -183,6 +190,7 @@ def broadcast_flow(
                 composer.AUDIENCE: [button(flow.audience, r"to:(any|fraud|laws|hearings|ru|kk)")],
                 composer.WHEN: [button(flow.now, "now"), MessageHandler(text, flow.typed_time)],
                 composer.CONFIRM: [button(flow.confirm, "confirm")],
+                composer.FORGET: [CallbackQueryHandler(forget_answer, pattern="^forget:(yes|no)$")],
             },
             fallbacks=[
                 CommandHandler("cancel", flow.cancel, filters=only_admins),

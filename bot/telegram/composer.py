@@ -3,7 +3,8 @@
 
 Russian text → Kazakh text (or one text for everyone) → audience → time → a preview exactly as
 recipients will see it, with the recipient count → confirm. /cancel (or the Cancel button)
-leaves at every step; nothing is stored before the confirmation.
+leaves at every step; nothing is stored before the confirmation. /forget at any step asks
+first: "no" goes back to the same step with the draft, "yes" deletes both.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bot.render import TELEGRAM_LIMIT
 from bot.telegram.broadcasts import describe_audience, local_time, user_lang
 from bot.telegram.handlers import edit, send
 
-RU, KK, AUDIENCE, WHEN, CONFIRM = range(5)
+RU, KK, AUDIENCE, WHEN, CONFIRM, FORGET = range(6)  # FORGET: /forget asked mid-flow
 AUDIENCES = ("any", "fraud", "laws", "hearings", "ru", "kk")  # a topic, a language, everyone
 Context = ContextTypes.DEFAULT_TYPE
 Step = Callable[["Composer", Update, Context], Awaitable[int]]
@@ -52,12 +53,18 @@ def when_rows() -> tuple[tuple[Button, ...], ...]:
 
 
 def in_admin_locale(step: Step) -> Step:
-    """Translate a step's texts into the admin's language."""
+    """Translate a step's texts into the admin's language, and remember the step reached."""
 
     @functools.wraps(step)
     async def wrapped(self: Composer, update: Update, context: Context) -> int:
         await user_lang(self.storage, update)
-        return await step(self, update, context)
+        reached = await step(self, update, context)
+        # An admin who answers "no" to /forget carries on from here (see bot.telegram.admin).
+        if reached == ConversationHandler.END:
+            context.user_data.pop("step", None)  # type: ignore[union-attr]
+        else:
+            context.user_data["step"] = reached  # type: ignore[index]
+        return reached
 
     return wrapped
 
@@ -238,6 +245,14 @@ class Composer:
         ).format(id=broadcast_id, count=count, when=self._when(draft))
         await self._say(update, text)
         return ConversationHandler.END
+
+    @in_admin_locale
+    async def kept(self, update: Update, context: Context) -> int:
+        """After "no" to /forget: the draft is kept, and the admin goes on from the same step."""
+        text = _("Your announcement is still here: go on where you stopped, or /cancel.")
+        if update.effective_message is not None:  # a new message: the answer was edited already
+            await send(update.effective_message, Reply(str(escape(text)), current_locale()))
+        return context.user_data.get("step", RU)  # type: ignore[union-attr]
 
     @in_admin_locale
     async def cancel(self, update: Update, context: Context) -> int:
