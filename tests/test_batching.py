@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.batching import Batcher
+from bot.batching import MAX_BATCH, Batcher
 
 
 async def test_items_of_concurrent_callers_run_before_any_caller_resumes() -> None:
@@ -58,3 +58,18 @@ async def test_a_cancelled_caller_is_skipped_and_the_others_still_get_results() 
     with pytest.raises(asyncio.CancelledError):
         await first
     assert ran == ["second"]
+
+
+async def test_a_long_queue_is_run_in_batches_with_turns_in_between() -> None:
+    events: list[str] = []
+    batcher = Batcher(lambda item: (events.append(f"run {item}"), item)[1])
+
+    async def bystander() -> None:
+        await asyncio.sleep(0)  # ready in the turn after the first batch's was scheduled
+        events.append("bystander")
+
+    items = range(MAX_BATCH + 3)
+    *results, _none = await asyncio.gather(*(batcher(i) for i in items), bystander())
+    assert results == list(items)
+    assert events.index("bystander") == MAX_BATCH  # between the first batch and the rest
+    assert events[MAX_BATCH + 1 :] == [f"run {i}" for i in range(MAX_BATCH, MAX_BATCH + 3)]
