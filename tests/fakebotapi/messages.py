@@ -1,0 +1,204 @@
+"""Sending: ``sendMessage``, ``sendDocument``, ``sendChatAction`` and ``getFile``, with the
+checks Telegram makes before it accepts a message (markup, reply, blocked chat, flood
+control)."""
+
+from __future__ import annotations
+
+import copy
+import mimetypes
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from .core import Core, api_method
+from .errors import MAX_CAPTION_LENGTH, BadRequest, TooManyRequests
+from .markup import validate_reply_markup
+from .params import UploadedFile
+from .state import StoredFile, _ChatState
+from .text import parse_formatted_text
+
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+        "upload_document", "choose_sticker", "find_location", "record_video_note",
+        "upload_video_note",
+    }
+)  # fmt: skip
+
+
+class Messages(Core):
+    """The send methods and the bot messages they store."""
+
+    @api_method("sendMessage")
+    async def _send_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        chat_id = self._require_chat(params)
+        parsed = parse_formatted_text(
+            params.get("text"),
+            params.get("parse_mode"),
+            entities=params.get("entities"),
+            strict_html=self.strict_html,
+        )
+        markup, reply_to = self._admit_send("sendMessage", chat_id, params)
+        message = self._store_bot_message(
+            "sendMessage",
+            chat_id,
+            params,
+            text=parsed.text,
+            raw_text=str(params.get("text")),
+            parse_mode=params.get("parse_mode"),
+            entities=parsed.entities,
+            reply_markup=markup,
+            reply_to_message_id=reply_to,
+        )
+        return self._message_json(message)
+
+    def _admit_send(
+        self, method: str, chat_id: int, params: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, int | None]:
+        """Check a send as Telegram does, in its order: markup and reply (400), blocked chat
+        (403), then flood control (429). Return the validated markup and the replied-to id."""
+        markup = validate_reply_markup(params.get("reply_markup"))
+        reply_to = self._check_reply_to(self._chat(chat_id), params)
+        self._check_blocked(chat_id)
+        self._check_rate_limit(method, chat_id)
+        return markup, reply_to
+
+    @api_method("sendDocument")
+    async def _send_document(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        chat_id = self._require_chat(params)
+        document = self._resolve_input_file(params.get("document"), files, "document")
+        caption = None
+        if params.get("caption") is not None:
+            caption = parse_formatted_text(
+                params.get("caption"),
+                params.get("parse_mode"),
+                entities=params.get("caption_entities"),
+                max_length=MAX_CAPTION_LENGTH,
+                is_caption=True,
+                strict_html=self.strict_html,
+            )
+        markup, reply_to = self._admit_send("sendDocument", chat_id, params)
+        message = self._store_bot_message(
+            "sendDocument",
+            chat_id,
+            params,
+            document={**document.info(), "content": document.content},
+            caption=caption.text if caption else None,
+            caption_entities=caption.entities if caption else [],
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            reply_to_message_id=reply_to,
+        )
+        return self._message_json(message)
+
+    def _resolve_input_file(
+        self, value: Any, files: dict[str, UploadedFile], field_name: str
+    ) -> StoredFile:
+        upload = files.get(field_name)
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = files.get(value.removeprefix("attach://"))
+            if upload is None:
+                raise BadRequest(f"wrong HTTP URL specified or file not found: {value}")
+        if upload is not None:
+            if not upload.content:
+                raise BadRequest("file must be non-empty")
+            name = upload.filename or field_name
+            mime = mimetypes.guess_type(name)[0] or upload.content_type
+            return self._store_file(upload.content, name, mime)
+        if isinstance(value, str) and value in self.files:
+            return self.files[value]
+        if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+            name = urlsplit(value).path.rsplit("/", 1)[-1] or "file"
+            return self._store_file(b"", name, mimetypes.guess_type(name)[0])
+        if not value:
+            raise BadRequest(f"there is no {field_name} in the request")
+        raise BadRequest("wrong file identifier/HTTP URL specified")
+
+    @api_method("getFile")
+    async def _get_file(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        stored = self.files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            raise BadRequest("invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content),
+            "file_path": stored.file_path,
+        }
+
+    @api_method("sendChatAction")
+    async def _send_chat_action(
+        self, params: dict[str, Any], files: dict[str, UploadedFile]
+    ) -> Any:
+        chat_id = self._require_chat(params)
+        action = params.get("action")
+        if action not in _CHAT_ACTIONS:
+            raise BadRequest("wrong parameter action in request")
+        self._check_blocked(chat_id)
+        self.chat_actions.append((chat_id, str(action)))
+        return True
+
+    # ---- internals: validation helpers ----------------------------------------------------
+
+    def _check_rate_limit(self, method: str, chat_id: int) -> None:
+        if method.lower() not in self._rate_limited:
+            return
+        now = time.monotonic()
+        waits = []
+        if self._global_limiter is not None:
+            waits.append(self._global_limiter.retry_after(None, now))
+        if self._chat_limiter is not None:
+            waits.append(self._chat_limiter.retry_after(chat_id, now))
+        retry_after = max((w for w in waits if w is not None), default=None)
+        if retry_after is not None:
+            raise TooManyRequests(retry_after)
+        if self._global_limiter is not None:
+            self._global_limiter.record(None, now)
+        if self._chat_limiter is not None:
+            self._chat_limiter.record(chat_id, now)
+
+    def _check_reply_to(self, state: _ChatState, params: dict[str, Any]) -> int | None:
+        reply = params.get("reply_parameters")
+        message_id = reply.get("message_id") if isinstance(reply, dict) else None
+        allow_missing = params.get("allow_sending_without_reply")
+        if message_id is None:
+            message_id = params.get("reply_to_message_id")
+        elif isinstance(reply, dict):
+            allow_missing = reply.get("allow_sending_without_reply", allow_missing)
+        if message_id is None:
+            return None
+        bot_message = state.bot_messages.get(int(message_id))
+        exists = int(message_id) in state.user_messages or (
+            bot_message is not None and not bot_message["deleted"]
+        )
+        if not exists and not allow_missing:
+            raise BadRequest("message to be replied not found")
+        return int(message_id) if exists else None
+
+    def _store_bot_message(
+        self, method: str, chat_id: int, params: dict[str, Any], **content: Any
+    ) -> dict[str, Any]:
+        state = self._chat(chat_id)
+        message: dict[str, Any] = {
+            "message_id": state.new_message_id(),
+            "chat_id": chat_id,
+            "date": int(time.time()),
+            "method": method,
+            "text": None,
+            "raw_text": None,
+            "parse_mode": None,
+            "entities": [],
+            "reply_markup": None,
+            "document": None,
+            "caption": None,
+            "caption_entities": [],
+            "reply_to_message_id": None,
+            "edit_date": None,
+            "edits": 0,
+            "deleted": False,
+            "params": params,
+            **content,
+        }
+        state.bot_messages[message["message_id"]] = message
+        state.outbox.append(copy.deepcopy(message))
+        return message
