@@ -89,7 +89,9 @@ class Assistant:
     async def ask_together(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer like `ask`, matching the questions of concurrent callers back to back."""
         question = text.strip()[:MAX_QUESTION]
-        return self._answer(text, lang, await self._batch((question, lang)))
+        # A question asked before in the same words needs no matching, so no batch either.
+        match = self.library.snapshot.matcher.cached(question, lang=lang)
+        return self._answer(text, lang, match or await self._batch((question, lang)))
 
     def _match(self, question: tuple[str, str]) -> Match:
         text, lang = question

@@ -193,13 +193,20 @@ class Matcher:
         ranked.sort(key=lambda c: -c.score)
         return ranked[:limit]
 
-    def match(self, text: str, *, lang: str | None = None) -> Match:
-        """Detect the language, rank topics and decide what the bot does."""
+    def cached(self, text: str, *, lang: str | None = None) -> Match | None:
+        """Return the verdict on a question asked before in the same words, or None."""
         key = (text, lang)
         found = self._matches.get(key)
         if found is not None:
             self._matches.move_to_end(key)  # least recently asked goes first
+        return found
+
+    def match(self, text: str, *, lang: str | None = None) -> Match:
+        """Detect the language, rank topics and decide what the bot does."""
+        found = self.cached(text, lang=lang)
+        if found is not None:
             return found
+        key = (text, lang)
         found = self._match(text, lang)
         # Long texts are seldom asked twice, and private data is never kept.
         if len(text) <= CACHE_TEXT and not may_hold_private_data(text):

@@ -282,3 +282,14 @@ async def test_questions_asked_together_get_the_answers_asked_alone(assistant: A
     assert [match.decision for _reply, match in together][:4] == [
         "answer", "answer", "unknown", "empty"
     ]  # fmt: skip
+
+
+def test_a_question_asked_before_is_answered_without_waiting_for_a_batch(
+    assistant: Assistant,
+) -> None:
+    question = "бывший муж преследует меня и угрожает"
+    first = assistant.ask(question, "ru")  # the matcher remembers it
+    pending = assistant.ask_together(question, "ru")
+    with pytest.raises(StopIteration) as finished:
+        pending.send(None)  # runs to the end at once: nothing was awaited
+    assert finished.value.value == first

@@ -300,8 +300,10 @@ def test_entries_are_deduplicated_and_empty_ones_ignored(tiny: Matcher) -> None:
 
 
 def test_a_question_asked_again_is_answered_from_the_cache(tiny: Matcher) -> None:
+    assert tiny.cached("где купить хлеб?", lang="ru") is None  # not asked yet
     first = tiny.match("где купить хлеб?", lang="ru")
     assert tiny.match("где купить хлеб?", lang="ru") is first
+    assert tiny.cached("где купить хлеб?", lang="ru") is first
     assert tiny.match("где купить хлеб?", lang="kk") is not first  # the default may differ
     long = "где купить хлеб " * 30
     assert tiny.match(long) is not tiny.match(long)  # long texts are not kept
