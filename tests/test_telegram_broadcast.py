@@ -387,6 +387,33 @@ async def test_flow_can_be_cancelled_and_refuses_a_text_longer_than_a_message(
         assert await Broadcasts(storage).recent() == []
 
 
+async def test_a_button_of_an_earlier_step_says_so_and_leaves_the_flow_alone(
+    api: FakeBotAPI, tmp_path: Path, library: Library
+) -> None:
+    config = make_config(api, tmp_path / "bot.sqlite3", admin_ids=frozenset({ADMIN}))
+    admin = api.user(ADMIN, language_code="ru")
+    async with running_bot(config, library, clock=lambda: NOW):
+        await api.send_command(admin, "/broadcast")
+        [first] = await api.wait_for(admin)
+        await api.send_text(admin, "Текст")
+        [second] = await api.wait_for(admin)  # "now the Kazakh text"
+        pressed = await api.press(admin, first, "bc:kk-only")  # a step the flow has left
+        answer = await api.wait_for_callback_answer(pressed)
+        stripped = await api.wait_for_edit(admin, first["message_id"])
+        await api.send_text(admin, "Мәтін")  # the flow is still at the Kazakh step
+        [audience] = await api.wait_for(admin)
+        await api.press(admin, audience, "bc:cancel")
+        await api.wait_for_edit(admin, audience["message_id"])
+        pressed = await api.press(admin, second, "bc:single")  # a flow that has ended
+        ended = await api.wait_for_callback_answer(pressed)
+        await api.wait_for_edit(admin, second["message_id"])
+        await api.expect_no_messages(admin)
+    assert answer["text"] == ended["text"] == "Эта кнопка — с прошлого шага и больше не работает."
+    assert (stripped["text"], stripped["reply_markup"]) == (first["text"], None)
+    assert "bc:to:any" in buttons(audience)
+    assert api.errors == []
+
+
 async def test_admin_commands_are_unknown_to_others_and_menus_follow_roles(
     api: FakeBotAPI, tmp_path: Path, library: Library
 ) -> None:

@@ -219,6 +219,8 @@ def register_admin(
     persists = app.persistence is not None
     flow = broadcast_flow(admins, only_admins, storage, config, clock=clock, app_persists=persists)
     app.add_handler(flow)
+    # After the flow, which takes the buttons of the current step; not the citizens' handler.
+    app.add_handler(CallbackQueryHandler(composer.stale_button, pattern="^bc:"))
     broadcasts.register(app, admins, only_admins, storage, config)
     app.bot_data.update(admins=admins, admin_clock=clock)
     return admins

@@ -69,6 +69,17 @@ def in_admin_locale(step: Step) -> Step:
     return wrapped
 
 
+async def stale_button(update: Update, context: Context) -> None:
+    """A button of a step the flow has left, or of a flow that has ended: say so, remove it."""
+    query = update.callback_query
+    if query is None:
+        return
+    await user_lang(context.application.bot_data["storage"], update)
+    await query.answer(_("That button is from an earlier step and no longer works."))
+    if isinstance(query.message, Message) and query.message.reply_markup:
+        await query.message.edit_reply_markup(None)
+
+
 class Composer:
     """The steps of the flow; the draft lives in the admin's user_data until confirmed."""
 
