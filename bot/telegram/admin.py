@@ -205,14 +205,14 @@ def broadcast_flow(
 
 def register_admin(
     app: Application,
+    admins: Admins,
     config: Config,
     storage: SQLiteStorage,
     library: Library,
     *,
     clock: Callable[[], datetime] | None = None,
-) -> Admins:
+) -> None:
     """Add the admin handlers; call before the catch-all handlers so that these match first."""
-    admins = Admins(storage, config.admin_ids)
     only_admins = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & AdminFilter(admins)
     commands = AdminCommands(admins, storage)
     app.add_handler(CommandHandler("admins", commands.admins_command, filters=only_admins))
@@ -223,7 +223,6 @@ def register_admin(
     app.add_handler(CallbackQueryHandler(composer.stale_button, pattern="^bc:"))
     broadcasts.register(app, admins, only_admins, storage, config)
     app.bot_data.update(admins=admins, admin_clock=clock)
-    return admins
 
 
 async def start_admin(app: Application) -> None:
