@@ -1,31 +1,33 @@
-"""Run the work of requests that arrive together back to back, in one turn of the event loop.
+"""Hand the requests that arrive together to one call, in one turn of the event loop.
 
 Under load, updates come in bursts (getUpdates returns up to a hundred at once) and are
-handled concurrently. Left alone, each question's matching runs between other updates' parsing
-and sending, and the matcher's index and code have fallen out of the CPU's caches every time.
-Gathering the questions that are ready in the same turn and matching them one after another
-answered about a quarter more new questions per second (benchmarks/pipeline_bench.py; batches
-of 8 gained two thirds of that, batches over 64 nothing more). A lone question waits for
-nothing: its batch runs in the next turn of the loop.
+handled concurrently. The matcher scores a batch of questions with the same few numpy calls
+as one question (bot.ranking), and matching them back to back keeps its index in the CPU's
+caches instead of between other updates' parsing and sending (benchmarks/pipeline_bench.py).
+A lone question waits for nothing: its batch runs in the next turn of the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-MAX_BATCH = 64  # items run in one turn: 64 new questions hold the loop for about 20 ms
+MAX_BATCH = 64  # items run in one turn: 64 new questions hold the loop for about 10 ms
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 class Batcher(Generic[T, R]):
-    """Call `run` on each awaited item, batching the items that arrive in the same loop turn."""
+    """Call `run_many` on the awaited items of one loop turn; each caller gets its result.
 
-    def __init__(self, run: Callable[[T], R]) -> None:
-        self.run = run
+    `run_many` returns one result per item, in order. If it raises, the items are run one by
+    one, so that a bad item fails only its own caller.
+    """
+
+    def __init__(self, run_many: Callable[[Sequence[T]], Sequence[R]]) -> None:
+        self.run_many = run_many
         self._pending: list[tuple[asyncio.Future[R], T]] = []
 
     async def __call__(self, item: T) -> R:
@@ -40,12 +42,30 @@ class Batcher(Generic[T, R]):
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         if self._pending:  # the rest in the next turn: other tasks get the loop in between
             asyncio.get_running_loop().call_soon(self._flush)
-        for future, item in batch:
-            if future.done():  # its caller was cancelled while waiting
-                continue
-            try:
-                result = self.run(item)
-            except Exception as exc:  # one bad item must not fail the others
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+        batch = [(future, item) for future, item in batch if not future.done()]  # cancelled
+        if not batch:
+            return
+        try:
+            results = self.run_many([item for _future, item in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][0].set_exception(exc)
+            else:  # one bad item must not fail the others: find it by running them alone
+                for future, item in batch:
+                    self._run_alone(future, item)
+            return
+        if len(results) != len(batch):  # a bug in run_many: no caller may wait forever
+            error = ValueError(f"run_many returned {len(results)} results for {len(batch)} items")
+            for future, _item in batch:
+                future.set_exception(error)
+            return
+        for (future, _item), result in zip(batch, results, strict=True):
+            future.set_result(result)
+
+    def _run_alone(self, future: asyncio.Future[R], item: T) -> None:
+        try:
+            (result,) = self.run_many([item])
+        except Exception as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)

@@ -6,7 +6,7 @@ short callback strings (at most 64 bytes, Telegram's limit) that the adapters ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -79,12 +79,12 @@ class Assistant:
         self.subscriptions = subscriptions  # the channel offers announcements (Telegram does)
         self._cache: dict[tuple[object, ...], Reply] = {}
         self._cache_snapshot: object = None
-        self._batch = Batcher(self._match)
+        self._batch = Batcher(self._match_many)
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
         question = text.strip()[:MAX_QUESTION]
-        return self._answer(text, lang, self._match((question, lang)))
+        return self._answer(text, lang, self.library.snapshot.matcher.match(question, lang=lang))
 
     async def ask_together(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer like `ask`, matching the questions of concurrent callers back to back."""
@@ -93,9 +93,8 @@ class Assistant:
         match = self.library.snapshot.matcher.cached(question, lang=lang)
         return self._answer(text, lang, match or await self._batch((question, lang)))
 
-    def _match(self, question: tuple[str, str]) -> Match:
-        text, lang = question
-        return self.library.snapshot.matcher.match(text, lang=lang)
+    def _match_many(self, questions: Sequence[tuple[str, str]]) -> list[Match]:
+        return self.library.snapshot.matcher.match_many(questions)
 
     def _answer(self, text: str, lang: str, match: Match) -> tuple[Reply, Match]:
         # Answer in the other language only on clear evidence; offer to switch for good.

@@ -9,9 +9,8 @@ feature.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,30 +110,48 @@ class FeatureSpace:
         return found
 
     def query(self, folded: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Return a folded question's feature ids and L2-normalised TF-IDF weights.
+        """Return one folded question's feature ids and weights (see `queries`)."""
+        found = self.queries([folded])
+        return None if found is None else (found[1], found[2])
 
-        An unknown word also brings its nearest vocabulary word (typos). The features of
-        words that stay unexplained still count in the norm, with the IDF of a feature no
-        topic uses, so "weather in Ekibastuz" is not matched on "Ekibastuz" alone.
+    def queries(self, folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Return folded questions as L2-normalised TF-IDF vectors: (question, id, weight).
+
+        The triples are sorted by question, then feature id; None when no question has a
+        feature the index knows. An unknown word also brings its nearest vocabulary word
+        (typos). The features of words that stay unexplained still count in the norm, with the
+        IDF of a feature no topic uses, so "weather in Ekibastuz" is not matched on
+        "Ekibastuz" alone.
         """
-        parts_ids, parts_weights, unseen = [], [], 0.0
-        for token in folded.split():
-            word = self.word(token)
-            parts_ids.append(word.ids)
-            parts_weights.append(word.weights)
-            if word.correction is not None:
-                fixed = self.word(word.correction)
-                parts_ids.append(fixed.ids)
-                parts_weights.append(fixed.weights)
-            elif not word.known:
-                unseen += word.unseen
-        if not parts_ids:
+        parts_ids, parts_weights, sizes = [], [], []
+        unseen = np.zeros(len(folded))
+        for q, text in enumerate(folded):
+            size = 0
+            for token in text.split():
+                word = self.word(token)
+                parts_ids.append(word.ids)
+                parts_weights.append(word.weights)
+                size += len(word.ids)
+                if word.correction is not None:
+                    fixed = self.word(word.correction)
+                    parts_ids.append(fixed.ids)
+                    parts_weights.append(fixed.weights)
+                    size += len(fixed.ids)
+                elif not word.known:
+                    unseen[q] += word.unseen
+            sizes.append(size)
+        if not sum(sizes):
             return None
-        ids, inverse = np.unique(np.concatenate(parts_ids), return_inverse=True)
-        if not len(ids):
-            return None
+        n = len(self)
+        # One sort for the whole batch: a question's repeated features are summed, not mixed
+        # with another question's.
+        keyed = np.repeat(np.arange(len(folded)) * n, sizes) + np.concatenate(parts_ids)
+        keys, inverse = np.unique(keyed, return_inverse=True)
         counts = np.bincount(inverse, weights=np.concatenate(parts_weights))
         tf = np.where(counts >= 1, 1.0 + np.log(np.maximum(counts, 1.0)), counts)
+        questions, ids = np.divmod(keys, n)
         values = tf * self.idf[ids]
-        norm = math.sqrt(float(values @ values) + unseen * self.idf_unseen**2) or 1.0
-        return ids, values / norm
+        squares = np.bincount(questions, weights=values * values, minlength=len(folded))
+        norms = np.sqrt(squares + unseen * self.idf_unseen**2)
+        norms[norms == 0] = 1.0
+        return questions, ids, values / norms[questions]

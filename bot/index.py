@@ -26,15 +26,22 @@ class SparseIndex:
         self.indptr = np.zeros(n_features + 1, dtype=np.int64)
         np.cumsum(np.bincount(feats, minlength=n_features), out=self.indptr[1:])
 
-    def dot(self, feats: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Return the dot product of every row with the query (feature ids, weights)."""
-        starts, ends = self.indptr[feats], self.indptr[feats + 1]
-        lengths = ends - starts
-        # Positions of all postings of the query's features, without a Python loop.
+    def dot_many(
+        self, questions: np.ndarray, feats: np.ndarray, weights: np.ndarray, n: int
+    ) -> np.ndarray:
+        """Return an (n, rows) array: every row's dot product with each of n sparse queries.
+
+        The queries are (question, feature id, weight) triples; all their postings are
+        gathered and summed at once, without a Python loop.
+        """
+        starts = self.indptr[feats]
+        lengths = self.indptr[feats + 1] - starts
         positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         positions += np.arange(lengths.sum())
         products = self.values[positions] * np.repeat(weights, lengths)
-        return np.bincount(self.rows[positions], weights=products, minlength=self.n_rows)
+        cells = np.repeat(questions * self.n_rows, lengths) + self.rows[positions]
+        scores = np.bincount(cells, weights=products, minlength=n * self.n_rows)
+        return scores.reshape(n, self.n_rows)
 
 
 def sublinear(count: float) -> float:
@@ -46,6 +53,24 @@ def release_memory() -> None:
     """Hand the build's freed temporaries back to the OS (glibc keeps them otherwise)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt() parameters
+KEEP_FREED = 64 * 2**20  # bytes of freed heap kept for reuse instead of returned to the OS
+
+
+def keep_freed_memory() -> None:
+    """Keep freed heap for the next batch's temporaries instead of returning it at once.
+
+    A batch's score arrays take a few megabytes. By default glibc gives them back to the OS
+    when they are freed, and the next batch faults every page in again: 27 page faults per
+    question, which cost the bot a sixth of its rate (benchmarks/pipeline_bench.py). Up to
+    KEEP_FREED bytes now stay in the heap; release_memory() still trims after a build.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, 32 * 2**20)  # glibc's largest: bigger arrays are mmapped
+        libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED)
 
 
 def tf_idf(
