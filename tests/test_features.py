@@ -96,3 +96,22 @@ def test_the_word_cache_is_bounded(space: FeatureSpace, monkeypatch: pytest.Monk
         space.word(word)
     assert len(space._cache) <= 3
     assert space.word("eeee") is space.word("eeee")
+
+
+def test_a_batch_of_queries_is_each_question_on_its_own(space: FeatureSpace) -> None:
+    texts = ["hleb hleb", "qqq", "pogoda xromodinamika", "", "magazne kupit"]
+    questions, ids, weights = space.queries(texts)
+    assert (np.diff(questions) >= 0).all()
+    for q, text in enumerate(texts):
+        alone = space.query(text)
+        mine = questions == q
+        if alone is None:
+            assert not mine.any()  # a question nothing is known of has no features at all
+        else:
+            assert ids[mine].tolist() == alone[0].tolist()
+            assert weights[mine] == pytest.approx(alone[1])
+
+
+def test_a_batch_with_nothing_known_is_no_query(space: FeatureSpace) -> None:
+    assert space.queries(["qqq", ""]) is None
+    assert space.queries([]) is None

@@ -338,3 +338,34 @@ def test_questions_with_numbers_or_emails_are_never_kept(matcher: Matcher) -> No
     assert card not in kept and email not in kept
     assert "4400430123456789" not in matcher.space._cache
     assert "4400430123456789" not in matcher.detector._words
+
+
+def test_a_batch_is_matched_as_each_question_alone(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.ranking.BATCH", 4)  # several batches, the last one short
+    questions = [(text, "ru") for text, _topic in RUSSIAN[:6]]
+    questions += [("😀", "kk"), ("", "ru"), ("qqqq zzzz", "ru"), ("статья 115-1", "kk")]
+    questions += [(text, "kk") for text, _topic in KAZAKH[:3]] + [questions[0]]  # asked twice
+    entries = [
+        (topic.id, text)
+        for topic in library.kb
+        for text in (*topic.questions, topic.title, *topic.keywords)
+    ]
+
+    def fresh() -> Matcher:  # nothing remembered: every question is ranked
+        old = library.matcher
+        return Matcher(entries, detector=old.detector, articles_index=old.articles_index)
+
+    alone = [fresh().match(text, lang=lang) for text, lang in questions]
+    together = fresh().match_many(questions)
+    assert together == alone
+    assert [m.decision for m in together[6:10]] == ["empty", "empty", "unknown", "answer"]
+
+
+def test_a_small_topic_brings_all_its_examples_to_the_re_rank(tiny: Matcher) -> None:
+    # "bus-a" has one example, fewer than RERANK: the padding of its row must not count.
+    together = tiny.match_many([("расписание автобусов", "ru"), ("хлеб", "ru")])
+    assert {c.topic for c in together[0].candidates[:2]} == {"bus-a", "bus-b"}
+    assert together[0].candidates[0].score == together[0].candidates[1].score
+    assert together[1].topic == "bread"
