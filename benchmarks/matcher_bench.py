@@ -86,6 +86,24 @@ def report(name: str, ours: list[float], base: list[float]) -> None:
     print(f"  speed-up           p50 {b50 / p50:6.1f}×     p99 {b99 / p99:6.1f}×")
 
 
+BATCH = 32
+
+
+def batch_rates(matcher: Matcher, texts: list[str]) -> tuple[float, float]:
+    """Return µs per question matched one by one, then in batches (the verdicts forgotten)."""
+    matcher._matches.clear()
+    start = time.perf_counter()
+    for text in texts:
+        matcher.match(text)
+    alone = (time.perf_counter() - start) / len(texts) * 1e6
+    matcher._matches.clear()
+    start = time.perf_counter()
+    for i in range(0, len(texts), BATCH):
+        matcher.match_many([(text, None) for text in texts[i : i + BATCH]])
+    together = (time.perf_counter() - start) / len(texts) * 1e6
+    return alone, together
+
+
 def bench(
     name: str, matcher: Matcher, entries: list[tuple[str, str]], queries: list[tuple[str, str]]
 ) -> None:
@@ -95,6 +113,10 @@ def bench(
     ours = timed(matcher.match, texts)
     base = timed(lambda q: process.extractOne(fold(q), choices, scorer=fuzz.WRatio), texts)
     report(f"{name} ({len(entries)} questions, {len(queries)} queries)", ours, base)
+    # Under load the bot matches the questions of one loop turn together (bot/batching.py).
+    # Both runs below find every word's features cached, as the first run left them.
+    alone, together = batch_rates(matcher, texts)
+    print(f"  per question, alone {alone:6.0f} µs; in batches of {BATCH} {together:6.0f} µs")
     # Sanity, not the accuracy figure: these are typo'd copies of indexed questions.
     good = sum(matcher.rank(q, limit=1)[0].topic == t for t, q in queries)
     base_good = sum(
