@@ -36,12 +36,18 @@ class SparseIndex:
         """
         starts = self.indptr[feats]
         lengths = self.indptr[feats + 1] - starts
-        positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        positions += np.arange(lengths.sum())
+        positions = spans(starts, lengths)
         products = self.values[positions] * np.repeat(weights, lengths)
         cells = np.repeat(questions * self.n_rows, lengths) + self.rows[positions]
         scores = np.bincount(cells, weights=products, minlength=n * self.n_rows)
         return scores.reshape(n, self.n_rows)
+
+
+def spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Return the positions of consecutive spans (start, length) laid end to end, no loop."""
+    positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    positions += np.arange(lengths.sum())
+    return positions
 
 
 def sublinear(count: float) -> float:

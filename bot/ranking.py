@@ -21,7 +21,14 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.features import FeatureSpace
-from bot.index import SparseIndex, aggregate, keep_freed_memory, release_memory, tf_idf
+from bot.index import (
+    SparseIndex,
+    aggregate,
+    keep_freed_memory,
+    release_memory,
+    spans,
+    tf_idf,
+)
 
 RERANK = 8  # examples per leading topic compared with rapidfuzz
 LEADERS = 5  # topics re-ranked
@@ -49,11 +56,12 @@ class Ranker:
         self._entry_topic = np.asarray([topic_pos[t] for t, _ in entries], dtype=np.int64)
         self._entry_text = [q for _, q in entries]
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._entry_topic) != 0])
-        ends = [*self._starts[1:].tolist(), len(self._entry_text)]
+        starts = self._starts.tolist()
+        bounds = list(zip(starts, [*starts[1:], len(entries)], strict=True))
         # Each topic's entries as a row, padded with a pseudo-entry that always scores -inf.
-        width = max((e - s for s, e in zip(self._starts.tolist(), ends, strict=True)), default=1)
+        width = max((e - s for s, e in bounds), default=1)
         self._members = np.full((len(self.topics), width), len(entries), dtype=np.int64)
-        for t, (s, e) in enumerate(zip(self._starts.tolist(), ends, strict=True)):
+        for t, (s, e) in enumerate(bounds):
             self._members[t, : e - s] = np.arange(s, e)
         self.space = FeatureSpace(w for q in self._entry_text for w in q.split())
         self._build()
@@ -79,8 +87,7 @@ class Ranker:
         for lo, hi in itertools.pairwise(bounds):
             words = all_words[lo:hi]
             lengths = word_off[words + 1] - word_off[words]
-            starts = np.repeat(word_off[words] - (np.cumsum(lengths) - lengths), lengths)
-            positions = starts + np.arange(lengths.sum())
+            positions = spans(word_off[words], lengths)
             parts.append(
                 aggregate(
                     np.repeat(all_entries[lo:hi], lengths),

@@ -135,8 +135,8 @@ def build_application(
     # traffic and no other handler wants them, so they are matched first instead of after some
     # twenty others: a tenth more updates per second (benchmarks/pipeline_bench.py). An
     # admin's text may belong to the announcement composer, and goes the long way.
-    citizens = ~AdminFilter(admins)
-    add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND & citizens, handlers.text))
+    question = private & new & filters.TEXT & ~filters.COMMAND
+    add(MessageHandler(question & ~AdminFilter(admins), handlers.text))
     # Before the catch-all handlers below.
     register_subscriptions(app, storage, library, lang=handlers.lang, clock=clock)
     register_admin(app, admins, config, storage, library, clock=clock)  # type: ignore[arg-type]
@@ -151,7 +151,7 @@ def build_application(
     add(CallbackQueryHandler(handlers.button))
     # One group: the first matching handler wins, so these catch what the commands did not.
     add(MessageHandler(private & new & filters.COMMAND, handlers.unknown_command))
-    add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, handlers.text))
+    add(MessageHandler(question, handlers.text))  # an admin's, when the composer did not want it
     # Group chats are ignored on purpose: answers about someone's case belong in private.
     add(MessageHandler(private & new & ~filters.TEXT, handlers.not_text))
     app.add_error_handler(handlers.error)
