@@ -24,6 +24,7 @@ NGRAMS = (3, 4, 5)
 # Feature-group weights: whole words and stems carry more meaning than n-grams.
 WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT = 1.6, 1.3, 0.5
 CORRECTABLE = 4  # shorter unknown words are not typo-corrected: too many near neighbours
+CLOSE = 80  # rapidfuzz ratio at which a vocabulary word corrects an unknown one
 CACHE_WORDS = 50_000  # query words remembered; beyond that the cache starts afresh
 
 
@@ -73,6 +74,7 @@ class FeatureSpace:
         self.idf = np.ones(len(self.ids))
         self.idf_unseen = 1.0
         self._cache: dict[str, Word] = {}
+        self._near: dict[tuple[str, int], list[str]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -91,16 +93,21 @@ class FeatureSpace:
             lo, hi = self.offsets[pos], self.offsets[pos + 1]
             ids, weights, unseen = self.word_ids[lo:hi], self.word_weights[lo:hi], 0.0
         else:
-            named = named_features(word)
-            known = [(self.ids[n], w) for n, w in named if n in self.ids]
-            unseen = sum(sublinear(w) ** 2 for n, w in named if n not in self.ids)
-            ids = np.asarray([f for f, _ in known], dtype=np.int64)
-            weights = np.asarray([w for _, w in known], dtype=np.float64)
+            found_ids, found_weights, unseen, get = [], [], 0.0, self.ids.get
+            for name, weight in named_features(word):
+                feature = get(name)
+                if feature is None:
+                    unseen += sublinear(weight) ** 2
+                else:
+                    found_ids.append(feature)
+                    found_weights.append(weight)
+            ids = np.array(found_ids, dtype=np.int64)
+            weights = np.array(found_weights, dtype=np.float64)
         known_word = word in self.vocabulary
         correction = None
         if not known_word and len(word) >= CORRECTABLE:
-            choices = self.by_initial.get(word[0], ())
-            best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=80)
+            choices = self._choices(word[0], len(word))
+            best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CLOSE)
             correction = best[0] if best else None
         found = Word(ids, weights, unseen, known_word, correction)
         if word.isalpha():  # numbers may be parts of cards or IINs: never kept
@@ -109,20 +116,34 @@ class FeatureSpace:
             self._cache[word] = found
         return found
 
+    def _choices(self, initial: str, length: int) -> list[str]:
+        """Return the vocabulary words that may correct a word: same initial, near length.
+
+        A ratio of CLOSE needs the lengths within CLOSE's share of their sum (each extra
+        letter is an edit), so the rest are left out before rapidfuzz sees them; the order
+        stays, and with it which of equally close words wins.
+        """
+        key = (initial, length)
+        found = self._near.get(key)
+        if found is None:
+            slack = 100 - CLOSE
+            found = [
+                w for w in self.by_initial.get(initial, ())
+                if 100 * abs(len(w) - length) <= slack * (len(w) + length)
+            ]  # fmt: skip
+            self._near[key] = found
+        return found
+
     def query(self, folded: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Return one folded question's feature ids and weights (see `queries`)."""
         found = self.queries([folded])
         return None if found is None else (found[1], found[2])
 
-    def queries(self, folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Return folded questions as L2-normalised TF-IDF vectors: (question, id, weight).
-
-        The triples are sorted by question, then feature id; None when no question has a
-        feature the index knows. An unknown word also brings its nearest vocabulary word
-        (typos). The features of words that stay unexplained still count in the norm, with the
-        IDF of a feature no topic uses, so "weather in Ekibastuz" is not matched on
-        "Ekibastuz" alone.
-        """
+    def features(
+        self, folded: Sequence[str]
+    ) -> tuple[list[int], list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """Return each question's feature count, its words' feature ids and weights, and the
+        squared weight of the features that stay unexplained (see `queries`)."""
         parts_ids, parts_weights, sizes = [], [], []
         unseen = np.zeros(len(folded))
         for q, text in enumerate(folded):
@@ -140,14 +161,29 @@ class FeatureSpace:
                 elif not word.known:
                     unseen[q] += word.unseen
             sizes.append(size)
+        return sizes, parts_ids, parts_weights, unseen
+
+    def queries(self, folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Return folded questions as L2-normalised TF-IDF vectors: (question, id, weight).
+
+        The triples are grouped by question, each question's features in order of first
+        occurrence (the C kernel adds them up in the same order); None when no question has
+        a feature the index knows. An unknown word also brings its nearest vocabulary word
+        (typos). The features of words that stay unexplained still count in the norm, with the
+        IDF of a feature no topic uses, so "weather in Ekibastuz" is not matched on
+        "Ekibastuz" alone.
+        """
+        sizes, parts_ids, parts_weights, unseen = self.features(folded)
         if not sum(sizes):
             return None
         n = len(self)
         # One sort for the whole batch: a question's repeated features are summed, not mixed
         # with another question's.
         keyed = np.repeat(np.arange(len(folded)) * n, sizes) + np.concatenate(parts_ids)
-        keys, inverse = np.unique(keyed, return_inverse=True)
+        keys, first, inverse = np.unique(keyed, return_index=True, return_inverse=True)
         counts = np.bincount(inverse, weights=np.concatenate(parts_weights))
+        order = np.argsort(first)
+        keys, counts = keys[order], counts[order]
         tf = np.where(counts >= 1, 1.0 + np.log(np.maximum(counts, 1.0)), counts)
         questions, ids = np.divmod(keys, n)
         values = tf * self.idf[ids]

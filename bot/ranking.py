@@ -6,8 +6,10 @@ one topic's examples is evidence for it, not noise. A topic's score combines its
 with its centroid (the whole topic as one document), then rapidfuzz re-ranks the leaders
 against their closest examples.
 
-Questions are scored in batches: numpy's cost is mostly per call, so one call over a batch's
-questions costs little more than a call over one (benchmarks/matcher_bench.py).
+The inner loop is in C (bot/_kernel.c), compiled at install when a compiler is there; without
+it the same ranking runs on numpy, in batches: numpy's cost is mostly per call, so one call
+over a batch's questions costs little more than a call over one (benchmarks/matcher_bench.py).
+Ties are broken by topic and example order in both, so both give the same ranking.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ from bot.index import (
     tf_idf,
 )
 
+try:
+    from bot import _kernel
+except ImportError:  # not compiled (no C compiler at install): numpy ranks alone
+    _kernel = None  # type: ignore[assignment]
+
+KERNEL = _kernel
+
 RERANK = 8  # examples per leading topic compared with rapidfuzz
 LEADERS = 5  # topics re-ranked
 RERANK_SCORER = fuzz.token_set_ratio
@@ -47,8 +56,11 @@ class Candidate:
 class Ranker:
     """The TF-IDF index of (topic, example) entries and the ranking of topics against it."""
 
-    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
-        """Index (topic, folded example) pairs; empty examples are skipped."""
+    def __init__(self, entries: Iterable[tuple[str, str]], *, kernel: object = KERNEL) -> None:
+        """Index (topic, folded example) pairs; empty examples are skipped.
+
+        `kernel` is the compiled bot._kernel, or None to rank with numpy alone.
+        """
         # Entries sorted by topic, so a topic's rows are contiguous for maximum.reduceat.
         entries = sorted({(t, q) for t, q in entries if q})
         self.topics = sorted({t for t, _ in entries})
@@ -65,6 +77,8 @@ class Ranker:
             self._members[t, : e - s] = np.arange(s, e)
         self.space = FeatureSpace(w for q in self._entry_text for w in q.split())
         self._build()
+        self._kernel = kernel
+        self._kernel_index = self._tokenised() if kernel is not None else ()
         release_memory()
         keep_freed_memory()
 
@@ -118,6 +132,25 @@ class Ranker:
         del c_rows, c_feats
         self._index = SparseIndex(rows, feats, values, n_entries + n_topics, n_feat)
 
+    def _tokenised(self) -> tuple[object, ...]:
+        """Lay out the index and the examples' tokens as the C kernel reads them."""
+        # Vocabulary ids in string order: sorted token lists are then sorted id lists.
+        vocabulary = sorted({w for text in self._entry_text for w in text.split()})
+        ids = {w: i for i, w in enumerate(vocabulary)}
+        tokens = [sorted(ids[w] for w in set(text.split())) for text in self._entry_text]
+        lengths = np.asarray([len(w) for w in vocabulary], dtype=np.int64)
+        index, space = self._index, self.space
+        return (
+            index.indptr, index.rows, index.values, np.asarray(space.idf, dtype=np.float64),
+            self._entry_topic, np.r_[self._starts, len(self._entry_text)].astype(np.int64),
+            np.r_[0, np.cumsum([len(t) for t in tokens])].astype(np.int32),
+            np.asarray([i for t in tokens for i in t], dtype=np.int32),
+            np.r_[0, np.cumsum(lengths)].astype(np.int64),
+            np.frombuffer("".join(vocabulary).encode("utf-32-le"), dtype=np.uint32),
+            ids, len(self._entry_text), len(self.topics),
+            max((len(text) for text in self._entry_text), default=0), float(space.idf_unseen),
+        )  # fmt: skip
+
     def rank_many(self, folded: Sequence[str], *, limit: int = 3) -> list[list[Candidate]]:
         """Return up to `limit` topics per folded question, with scores in [0, 1], best first."""
         ranked: list[list[Candidate]] = []
@@ -126,6 +159,28 @@ class Ranker:
         return ranked
 
     def _rank_batch(self, folded: Sequence[str], limit: int) -> list[list[Candidate]]:
+        count = min(max(limit, LEADERS), len(self.topics))
+        if self._kernel is not None:
+            sizes, ids, weights, unseen = self.space.features(folded)
+            leaders = self._kernel.rank(  # type: ignore[attr-defined]
+                self._kernel_index,
+                np.asarray(sizes, dtype=np.int64),
+                np.concatenate([*ids, np.empty(0, np.int64)]),
+                np.concatenate([*weights, np.empty(0)]),
+                unseen,
+                [sorted(set(text.split())) for text in folded],
+                count, RERANK, RERANK_WEIGHT,
+            )  # fmt: skip
+        else:
+            leaders = self._leaders(folded, count)
+        out = []
+        for pairs in leaders:
+            ranked = sorted(((round(score, 4), t) for t, score in pairs), key=lambda p: -p[0])
+            out.append([Candidate(self.topics[t], score) for score, t in ranked[:limit]])
+        return out
+
+    def _leaders(self, folded: Sequence[str], count: int) -> list[list[tuple[int, float]]]:
+        """Return each question's leading topics and final scores, as the C kernel does."""
         n = len(folded)
         n_entries = len(self._entry_text)
         query = self.space.queries(folded)
@@ -137,8 +192,8 @@ class Ranker:
         entry_scores = all_scores[:, :n_entries]
         best = np.maximum.reduceat(entry_scores, self._starts, axis=1)
         scores = 0.6 * best + 0.4 * all_scores[:, n_entries:]
-        count = min(max(limit, LEADERS), len(self.topics))
-        leaders = np.argpartition(-scores, count - 1, axis=1)[:, :count]
+        # Stable sorts: equal scores go by topic and example order, as in the kernel.
+        leaders = np.argsort(-scores, axis=1, kind="stable")[:, :count]
         lead_scores = np.take_along_axis(scores, leaders, axis=1)
         # The fuzzy re-rank compares with each leader's closest examples only: the rest
         # cannot win. The padding scores -inf, so a small topic brings all its examples.
@@ -146,20 +201,12 @@ class Ranker:
         members = self._members[leaders]
         member_scores = padded[np.arange(n)[:, None, None], members]
         k = min(RERANK, members.shape[2])
-        closest = np.argpartition(-member_scores, k - 1, axis=2)[..., :k]
+        closest = np.argsort(-member_scores, axis=2, kind="stable")[..., :k]
         examples = np.take_along_axis(members, closest, axis=2).tolist()
-        out = []
-        for q in range(n):
-            if not known[q]:
-                out.append([])
-                continue
-            final = self._rerank(folded[q], examples[q], lead_scores[q].tolist())
-            ranked = [
-                Candidate(self.topics[t], round(score, 4))
-                for t, score in zip(leaders[q].tolist(), final, strict=True)
-            ]
-            ranked.sort(key=lambda c: -c.score)
-            out.append(ranked[:limit])
+        out: list[list[tuple[int, float]]] = []
+        for q, text in enumerate(folded):
+            final = self._rerank(text, examples[q], lead_scores[q].tolist()) if known[q] else []
+            out.append(list(zip(leaders[q].tolist(), final, strict=False)))
         return out
 
     def _rerank(self, folded: str, examples: list[list[int]], scores: list[float]) -> list[float]:

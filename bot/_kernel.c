@@ -1,0 +1,479 @@
+/* The ranking's inner loop in C: bot.ranking.Ranker falls back to numpy when this module
+ * was not compiled, and the tests check that both give the same ranking.
+ *
+ * For each question of a batch, rank() builds the query vector, takes its dot product with
+ * every row of the sparse index, combines each topic's best example with its centroid, picks
+ * the leading topics and each leader's closest examples, and re-ranks the leaders with a
+ * token-set ratio that gives the same scores as rapidfuzz.fuzz.token_set_ratio, but on
+ * examples tokenised once, at index time, instead of at every comparison.
+ *
+ * numpy's cost is per call; here the cost is per posting, which is what the work is.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scratch arrays, zero between calls: the GIL is held throughout, so one set serves every
+ * index. Only the cells a question touched are reset, so a question costs what it touches,
+ * not the size of the index. */
+typedef struct {
+    void *data;
+    size_t cap;
+} Scratch;
+
+static Scratch s_acc, s_row, s_best, s_cent, s_seen;
+
+static void *grow(Scratch *s, size_t n, size_t item)
+{
+    if (n > s->cap) {
+        void *p = realloc(s->data, n * item);
+        if (p == NULL) return PyErr_NoMemory();
+        memset((char *)p + s->cap * item, 0, (n - s->cap) * item);
+        s->data = p;
+        s->cap = n;
+    }
+    return s->data;
+}
+
+/* A buffer of the expected item type ('q' int64, 'i' int32, 'f' float32, 'd' float64,
+ * 'I' uint32), C-contiguous and one-dimensional. */
+static int view(PyObject *obj, Py_buffer *b, char type, Py_ssize_t item)
+{
+    if (PyObject_GetBuffer(obj, b, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    const char *f = b->format ? b->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@') f++;
+    char got = *f == 'l' && b->itemsize == 8 ? 'q' : *f;
+    if (got == 'L' && b->itemsize == 4) got = 'I';
+    if (got != type || b->itemsize != item || b->ndim > 1) {
+        PyErr_Format(PyExc_TypeError, "expected a flat array of '%c', got '%s'", type, b->format);
+        PyBuffer_Release(b);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- token-set ratio --------------------------------------------------------------- */
+
+typedef struct {
+    const Py_UCS4 *chars;
+    Py_ssize_t len;
+    int64_t id; /* the token's vocabulary id, -1 when no example has it */
+} Token;
+
+/* Longest common subsequence: bit-parallel (Hyyrö) when the shorter string fits in a word
+ * and is Latin-1, which folded text nearly always is; plain dynamic programming otherwise. */
+static Py_ssize_t lcs(const Py_UCS4 *a, Py_ssize_t m, const Py_UCS4 *b, Py_ssize_t n)
+{
+    if (m > n) {
+        const Py_UCS4 *t = a; a = b; b = t;
+        Py_ssize_t k = m; m = n; n = k;
+    }
+    if (m == 0) return 0;
+    int narrow = m <= 64;
+    for (Py_ssize_t i = 0; narrow && i < m; i++) narrow = a[i] < 256;
+    if (narrow) {
+        static uint64_t match[256]; /* zero between calls */
+        for (Py_ssize_t i = 0; i < m; i++) match[a[i]] |= (uint64_t)1 << i;
+        uint64_t s = ~(uint64_t)0;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            uint64_t u = s & (b[j] < 256 ? match[b[j]] : 0);
+            s = (s + u) | (s - u);
+        }
+        for (Py_ssize_t i = 0; i < m; i++) match[a[i]] = 0;
+        uint64_t mask = m == 64 ? ~(uint64_t)0 : (((uint64_t)1 << m) - 1);
+        return (Py_ssize_t)__builtin_popcountll(~s & mask);
+    }
+    Py_ssize_t *row = calloc((size_t)m + 1, sizeof(Py_ssize_t));
+    if (row == NULL) return -1;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        Py_ssize_t diag = 0;
+        for (Py_ssize_t i = 1; i <= m; i++) {
+            Py_ssize_t up = row[i];
+            row[i] = a[i - 1] == b[j] ? diag + 1 : (up > row[i - 1] ? up : row[i - 1]);
+            diag = up;
+        }
+    }
+    Py_ssize_t best = row[m];
+    free(row);
+    return best;
+}
+
+static double norm_distance(Py_ssize_t dist, Py_ssize_t lensum)
+{
+    /* rapidfuzz's formula, operation for operation, so the scores are bit for bit equal */
+    return lensum > 0 ? 100.0 - (double)(100 * dist) / (double)lensum : 100.0;
+}
+
+/* Append tokens joined by spaces to out; return the new length. */
+static Py_ssize_t join(Py_UCS4 *out, Py_ssize_t len, const Py_UCS4 *chars, Py_ssize_t n)
+{
+    if (len > 0) out[len++] = ' ';
+    memcpy(out + len, chars, (size_t)n * sizeof(Py_UCS4));
+    return len + n;
+}
+
+typedef struct {
+    const int32_t *tok_ptr; /* entry e's tokens are tok_ids[tok_ptr[e]:tok_ptr[e + 1]] */
+    const int32_t *tok_ids; /* vocabulary ids, ascending (the vocabulary is sorted) */
+    const int64_t *voc_ptr; /* vocabulary word v is voc_chars[voc_ptr[v]:voc_ptr[v + 1]] */
+    const Py_UCS4 *voc_chars;
+} Examples;
+
+/* rapidfuzz.fuzz.token_set_ratio of a question's tokens (unique, sorted) and an example's.
+ * ab and ba must hold the characters of the question and of the example. -1 on no memory. */
+static double token_set_ratio(const Token *q, Py_ssize_t nq, const Examples *ex, int64_t e,
+                              Py_UCS4 *ab, Py_UCS4 *ba)
+{
+    const int32_t *t = ex->tok_ids + ex->tok_ptr[e], *end = ex->tok_ids + ex->tok_ptr[e + 1];
+    if (nq == 0 || t == end) return 0.0;
+    Py_ssize_t ab_len = 0, ba_len = 0, sect_len = 0, n_sect = 0, n_ab = 0, n_ba = 0;
+    for (Py_ssize_t i = 0; i < nq; i++) {
+        /* Both lists are in string order, which is id order for vocabulary words. */
+        while (q[i].id >= 0 && t < end && *t < q[i].id) {
+            const int64_t lo = ex->voc_ptr[*t], hi = ex->voc_ptr[*t + 1];
+            ba_len = join(ba, ba_len, ex->voc_chars + lo, hi - lo);
+            n_ba++, t++;
+        }
+        if (q[i].id >= 0 && t < end && *t == q[i].id) {
+            sect_len += q[i].len + (n_sect > 0);
+            n_sect++, t++;
+        } else {
+            ab_len = join(ab, ab_len, q[i].chars, q[i].len);
+            n_ab++;
+        }
+    }
+    for (; t < end; t++, n_ba++) {
+        const int64_t lo = ex->voc_ptr[*t], hi = ex->voc_ptr[*t + 1];
+        ba_len = join(ba, ba_len, ex->voc_chars + lo, hi - lo);
+    }
+    if (n_sect > 0 && (n_ab == 0 || n_ba == 0)) return 100.0;
+    Py_ssize_t sect_ab_len = sect_len + (sect_len != 0) + ab_len;
+    Py_ssize_t sect_ba_len = sect_len + (sect_len != 0) + ba_len;
+    Py_ssize_t common = lcs(ab, ab_len, ba, ba_len);
+    if (common < 0) return -1.0;
+    double result = norm_distance(ab_len + ba_len - 2 * common, sect_ab_len + sect_ba_len);
+    if (sect_len == 0) return result;
+    double sect_ab = norm_distance((sect_len != 0) + ab_len, sect_len + sect_ab_len);
+    double sect_ba = norm_distance((sect_len != 0) + ba_len, sect_len + sect_ba_len);
+    if (sect_ab > result) result = sect_ab;
+    return sect_ba > result ? sect_ba : result;
+}
+
+/* ---- ranking ----------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t topic;
+    double score;
+} Scored;
+
+/* Is a ranked before b: the higher score, then the lower index (deterministic ties). */
+static int before(double sa, int64_t a, double sb, int64_t b)
+{
+    return sa > sb || (sa == sb && a < b);
+}
+
+/* Insert (score, index) into the best-first list top[0:*n] of at most cap items. */
+static void keep_best(Scored *top, Py_ssize_t *n, Py_ssize_t cap, int64_t index, double score)
+{
+    Py_ssize_t i = *n < cap ? (*n)++ : cap;
+    if (i == cap && !before(score, index, top[cap - 1].score, top[cap - 1].topic)) return;
+    if (i == cap) i = cap - 1;
+    while (i > 0 && before(score, index, top[i - 1].score, top[i - 1].topic)) {
+        top[i] = top[i - 1];
+        i--;
+    }
+    top[i].topic = index;
+    top[i].score = score;
+}
+
+/* The tokens of one question as Token structs; their characters go to chars. */
+static Py_ssize_t read_tokens(PyObject *list, PyObject *vocab, Token *out, Py_UCS4 *chars)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list), used = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *word = PyList_GET_ITEM(list, i);
+        if (!PyUnicode_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "tokens must be str");
+            return -1;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+        if (PyUnicode_AsUCS4(word, chars + used, len, 0) == NULL) return -1;
+        PyObject *id = PyDict_GetItemWithError(vocab, word);
+        if (id == NULL && PyErr_Occurred()) return -1;
+        out[i].id = id == NULL ? -1 : PyLong_AsLongLong(id);
+        if (out[i].id == -1 && PyErr_Occurred()) return -1;
+        out[i].chars = chars + used;
+        out[i].len = len;
+        used += len;
+    }
+    return n;
+}
+
+typedef struct {
+    Py_buffer indptr, rows, values, idf, entry_topic, starts, tok_ptr, tok_ids, voc_ptr, voc;
+} Index;
+
+static void release(Index *x)
+{
+    Py_buffer *all[] = {&x->indptr, &x->rows, &x->values, &x->idf, &x->entry_topic,
+                        &x->starts, &x->tok_ptr, &x->tok_ids, &x->voc_ptr, &x->voc};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (all[i]->obj != NULL) PyBuffer_Release(all[i]);
+}
+
+PyDoc_STRVAR(rank_doc,
+"rank(index, sizes, ids, weights, unseen, tokens, count, k, weight) -> list\n\n"
+"For each question, the `count` leading topics as (topic, score) pairs in leader order,\n"
+"or [] when the question has no feature the index knows. See bot.ranking.Ranker.");
+
+static PyObject *rank(PyObject *self, PyObject *args)
+{
+    PyObject *index, *sizes_o, *ids_o, *weights_o, *unseen_o, *tokens;
+    Py_ssize_t count, k;
+    double weight;
+    if (!PyArg_ParseTuple(args, "O!OOOOO!nnd", &PyTuple_Type, &index, &sizes_o, &ids_o,
+                          &weights_o, &unseen_o, &PyList_Type, &tokens, &count, &k, &weight))
+        return NULL;
+    PyObject *arrays[10], *vocab;
+    Py_ssize_t n_entries, n_topics, longest;
+    double idf_unseen;
+    if (!PyArg_ParseTuple(index, "OOOOOOOOOOO!nnnd", &arrays[0], &arrays[1], &arrays[2],
+                          &arrays[3], &arrays[4], &arrays[5], &arrays[6], &arrays[7],
+                          &arrays[8], &arrays[9], &PyDict_Type, &vocab, &n_entries, &n_topics,
+                          &longest, &idf_unseen))
+        return NULL;
+    Index x = {0};
+    Py_buffer sizes = {0}, ids = {0}, weights = {0}, unseen = {0};
+    PyObject *result = NULL;
+    Token *qtok = NULL;
+    Py_UCS4 *qchars = NULL, *ab = NULL, *ba = NULL;
+    int64_t *flist = NULL, *rlist = NULL, *tlist = NULL;
+    Scored *leaders = NULL, *close = NULL;
+    if (view(arrays[0], &x.indptr, 'q', 8) || view(arrays[1], &x.rows, 'i', 4) ||
+        view(arrays[2], &x.values, 'f', 4) || view(arrays[3], &x.idf, 'd', 8) ||
+        view(arrays[4], &x.entry_topic, 'q', 8) || view(arrays[5], &x.starts, 'q', 8) ||
+        view(arrays[6], &x.tok_ptr, 'i', 4) || view(arrays[7], &x.tok_ids, 'i', 4) ||
+        view(arrays[8], &x.voc_ptr, 'q', 8) || view(arrays[9], &x.voc, 'I', 4) ||
+        view(sizes_o, &sizes, 'q', 8) || view(ids_o, &ids, 'q', 8) ||
+        view(weights_o, &weights, 'd', 8) || view(unseen_o, &unseen, 'd', 8))
+        goto done;
+    const Py_ssize_t n = sizes.len / 8, n_feat = x.idf.len / 8, n_rows = n_entries + n_topics;
+    const int64_t *indptr = x.indptr.buf, *entry_topic = x.entry_topic.buf;
+    const int64_t *starts = x.starts.buf, *size = sizes.buf, *id = ids.buf;
+    const int32_t *rows = x.rows.buf;
+    const float *values = x.values.buf;
+    const double *idf = x.idf.buf, *w = weights.buf, *unseen_sq = unseen.buf;
+    const Examples ex = {x.tok_ptr.buf, x.tok_ids.buf, x.voc_ptr.buf, x.voc.buf};
+    if (PyList_GET_SIZE(tokens) != n || unseen.len / 8 != n || ids.len / 8 != weights.len / 8 ||
+        x.starts.len / 8 != n_topics + 1 || count < 1 || count > n_topics || k < 1) {
+        PyErr_SetString(PyExc_ValueError, "inconsistent arguments");
+        goto done;
+    }
+    Py_ssize_t total = 0;
+    for (Py_ssize_t q = 0; q < n; q++) {
+        if (size[q] < 0 || (total += size[q]) > ids.len / 8) {
+            PyErr_SetString(PyExc_ValueError, "sizes exceed the features");
+            goto done;
+        }
+    }
+    for (Py_ssize_t f = 0; f < total; f++) {
+        if (id[f] < 0 || id[f] >= n_feat) {
+            PyErr_SetString(PyExc_ValueError, "feature id out of range");
+            goto done;
+        }
+    }
+    double *acc = grow(&s_acc, (size_t)n_feat, sizeof(double));
+    double *row = grow(&s_row, (size_t)n_rows, sizeof(double));
+    double *best = grow(&s_best, (size_t)n_topics, sizeof(double));
+    double *cent = grow(&s_cent, (size_t)n_topics, sizeof(double));
+    char *seen = grow(&s_seen, (size_t)n_topics, 1);
+    flist = malloc(sizeof(int64_t) * (size_t)(total + 1));
+    rlist = malloc(sizeof(int64_t) * (size_t)(n_rows + 1));
+    tlist = malloc(sizeof(int64_t) * (size_t)(n_topics + 1));
+    leaders = malloc(sizeof(Scored) * (size_t)count);
+    close = malloc(sizeof(Scored) * (size_t)k);
+    if (!acc || !row || !best || !cent || !seen || !flist || !rlist || !tlist || !leaders ||
+        !close) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t most_tokens = 0, most_chars = 0;
+    for (Py_ssize_t q = 0; q < n; q++) {
+        PyObject *qtokens = PyList_GET_ITEM(tokens, q);
+        if (!PyList_Check(qtokens)) {
+            PyErr_SetString(PyExc_TypeError, "tokens must be lists of str");
+            goto done;
+        }
+        Py_ssize_t nq = PyList_GET_SIZE(qtokens), qlen = 0;
+        for (Py_ssize_t i = 0; i < nq; i++) {
+            PyObject *word = PyList_GET_ITEM(qtokens, i);
+            qlen += PyUnicode_Check(word) ? PyUnicode_GET_LENGTH(word) + 1 : 0;
+        }
+        if (nq > most_tokens) most_tokens = nq;
+        if (qlen > most_chars) most_chars = qlen;
+    }
+    qtok = malloc(sizeof(Token) * (size_t)(most_tokens + 1));
+    qchars = malloc(sizeof(Py_UCS4) * (size_t)(most_chars + 1));
+    ab = malloc(sizeof(Py_UCS4) * (size_t)(most_chars + 1));
+    ba = malloc(sizeof(Py_UCS4) * (size_t)(longest + 1));
+    if (!qtok || !qchars || !ab || !ba) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if ((result = PyList_New(n)) == NULL) goto done;
+    const int64_t *feature = id;
+    const double *fweight = w;
+    for (Py_ssize_t q = 0; q < n; q++) {
+        PyObject *qtokens = PyList_GET_ITEM(tokens, q);
+        Py_ssize_t nq = PyList_GET_SIZE(qtokens);
+        if (read_tokens(qtokens, vocab, qtok, qchars) < 0) goto fail;
+
+        /* From here to the reset below nothing can fail: the scratch stays zero. */
+        const int64_t *qf = feature;
+        const double *qw = fweight;
+        feature += size[q], fweight += size[q];
+        Py_ssize_t nf = 0, nr = 0, nt = 0;
+        /* A repeated feature's weights add up; features stay in order of first occurrence,
+         * the order of additions of the numpy fallback (FeatureSpace.queries). */
+        for (int64_t i = 0; i < size[q]; i++) {
+            if (acc[qf[i]] == 0.0) flist[nf++] = qf[i];
+            acc[qf[i]] += qw[i];
+        }
+        double squares = 0.0;
+        for (Py_ssize_t i = 0; i < nf; i++) {
+            double c = acc[flist[i]];
+            double v = (c >= 1.0 ? 1.0 + log(c) : c) * idf[flist[i]];
+            acc[flist[i]] = v;
+            squares += v * v;
+        }
+        double norm = sqrt(squares + unseen_sq[q] * (idf_unseen * idf_unseen));
+        if (norm == 0.0) norm = 1.0;
+        for (Py_ssize_t i = 0; i < nf; i++) {
+            double v = acc[flist[i]] / norm;
+            for (int64_t p = indptr[flist[i]]; p < indptr[flist[i] + 1]; p++) {
+                /* No branch on first touch: it is as likely as not, so it mispredicts. */
+                const int32_t r = rows[p];
+                rlist[nr] = r;
+                nr += row[r] == 0.0;
+                row[r] += (double)values[p] * v;
+            }
+        }
+        for (Py_ssize_t i = 0; i < nr; i++) {
+            int64_t r = rlist[i], t = r < n_entries ? entry_topic[r] : r - n_entries;
+            if (!seen[t]) seen[t] = 1, tlist[nt++] = t;
+            if (r >= n_entries) cent[t] = row[r];
+            else if (row[r] > best[t]) best[t] = row[r];
+        }
+        Py_ssize_t nl = 0;
+        for (Py_ssize_t i = 0; i < nt; i++) {
+            int64_t t = tlist[i];
+            keep_best(leaders, &nl, count, t, 0.6 * best[t] + 0.4 * cent[t]);
+        }
+        /* Fewer topics touched than leaders: the untouched ones score 0, lowest index first. */
+        for (int64_t t = 0; nl < count && t < n_topics; t++)
+            if (!seen[t]) leaders[nl].topic = t, leaders[nl++].score = 0.0;
+        int oom = 0;
+        for (Py_ssize_t l = 0; nf > 0 && l < nl; l++) {
+            Py_ssize_t nc = 0;
+            for (int64_t e = starts[leaders[l].topic]; e < starts[leaders[l].topic + 1]; e++)
+                keep_best(close, &nc, k, e, row[e]);
+            double ratio = 0.0;
+            for (Py_ssize_t c = 0; c < nc; c++) {
+                double r = token_set_ratio(qtok, nq, &ex, close[c].topic, ab, ba);
+                if (r < 0) oom = 1;
+                if (r > ratio) ratio = r;
+            }
+            ratio /= 100.0;
+            leaders[l].score = (1.0 - weight) * leaders[l].score + weight * (ratio * ratio);
+        }
+        for (Py_ssize_t i = 0; i < nf; i++) acc[flist[i]] = 0.0;
+        for (Py_ssize_t i = 0; i < nr; i++) row[rlist[i]] = 0.0;
+        for (Py_ssize_t i = 0; i < nt; i++) best[tlist[i]] = cent[tlist[i]] = 0.0, seen[tlist[i]] = 0;
+        if (oom) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+
+        PyObject *pairs = PyList_New(nf > 0 ? nl : 0);
+        if (pairs == NULL) goto fail;
+        PyList_SET_ITEM(result, q, pairs);
+        for (Py_ssize_t l = 0; nf > 0 && l < nl; l++) {
+            PyObject *pair = Py_BuildValue("(Ld)", (long long)leaders[l].topic, leaders[l].score);
+            if (pair == NULL) goto fail;
+            PyList_SET_ITEM(pairs, l, pair);
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    free(qtok), free(qchars), free(ab), free(ba);
+    free(flist), free(rlist), free(tlist), free(leaders), free(close);
+    release(&x);
+    Py_buffer *mine[] = {&sizes, &ids, &weights, &unseen};
+    for (size_t i = 0; i < 4; i++)
+        if (mine[i]->obj != NULL) PyBuffer_Release(mine[i]);
+    return result;
+}
+
+PyDoc_STRVAR(ratio_doc,
+"token_set_ratio(question_tokens, example_tokens) -> float\n\n"
+"rapidfuzz.fuzz.token_set_ratio of two token lists, each unique and sorted: for tests.");
+
+static PyObject *ratio(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &a, &PyList_Type, &b)) return NULL;
+    /* The example's tokens become a one-entry vocabulary, ids in string order. */
+    Py_ssize_t nb = PyList_GET_SIZE(b), la = 0, lb = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(a); i++)
+        if (PyUnicode_Check(PyList_GET_ITEM(a, i))) la += PyUnicode_GET_LENGTH(PyList_GET_ITEM(a, i)) + 1;
+    for (Py_ssize_t i = 0; i < nb; i++)
+        if (PyUnicode_Check(PyList_GET_ITEM(b, i))) lb += PyUnicode_GET_LENGTH(PyList_GET_ITEM(b, i)) + 1;
+    PyObject *vocab = PyDict_New(), *out = NULL;
+    Token *ta = malloc(sizeof(Token) * (size_t)(PyList_GET_SIZE(a) + 1));
+    Token *tb = malloc(sizeof(Token) * (size_t)(nb + 1));
+    Py_UCS4 *ca = malloc(sizeof(Py_UCS4) * (size_t)(la + 1)), *cb = malloc(sizeof(Py_UCS4) * (size_t)(lb + 1));
+    Py_UCS4 *ab = malloc(sizeof(Py_UCS4) * (size_t)(la + 1)), *ba = malloc(sizeof(Py_UCS4) * (size_t)(lb + 1));
+    int32_t *tok_ids = malloc(sizeof(int32_t) * (size_t)(nb + 1));
+    int64_t *voc_ptr = malloc(sizeof(int64_t) * (size_t)(nb + 1));
+    if (!vocab || !ta || !tb || !ca || !cb || !ab || !ba || !tok_ids || !voc_ptr) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nb; i++) {
+        PyObject *v = PyLong_FromSsize_t(i);
+        if (v == NULL || PyDict_SetItem(vocab, PyList_GET_ITEM(b, i), v) < 0) {
+            Py_XDECREF(v);
+            goto done;
+        }
+        Py_DECREF(v);
+    }
+    if (read_tokens(a, vocab, ta, ca) < 0 || read_tokens(b, vocab, tb, cb) < 0) goto done;
+    voc_ptr[0] = 0;
+    for (Py_ssize_t i = 0; i < nb; i++) tok_ids[i] = (int32_t)i, voc_ptr[i + 1] = voc_ptr[i] + tb[i].len;
+    int32_t tok_ptr[2] = {0, (int32_t)nb};
+    const Examples ex = {tok_ptr, tok_ids, voc_ptr, cb};
+    double r = token_set_ratio(ta, PyList_GET_SIZE(a), &ex, 0, ab, ba);
+    out = r < 0 ? PyErr_NoMemory() : PyFloat_FromDouble(r);
+done:
+    Py_XDECREF(vocab);
+    free(ta), free(tb), free(ca), free(cb), free(ab), free(ba), free(tok_ids), free(voc_ptr);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"rank", rank, METH_VARARGS, rank_doc},
+    {"token_set_ratio", ratio, METH_VARARGS, ratio_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "bot._kernel", "The ranking's inner loop in C (see bot.ranking).",
+    -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }

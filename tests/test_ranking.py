@@ -1,0 +1,81 @@
+"""Tests for bot.ranking: the C kernel and the numpy fallback rank alike, and the kernel's
+token-set ratio is rapidfuzz's, score for score."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz
+
+from bot import _kernel  # compiled at install; a failure here means the slow path is in use
+from bot.library import Library
+from bot.ranking import Ranker
+from bot.text import fold
+
+WORDS = ["zakon", "zakony", "moshennik", "kredit", "kod", "sms", "bank", "karta", "a", "b",
+         "aaaa", "žena", "中文", "字", "x" * 70, "y" * 64, "ақша", "12345"]  # fmt: skip
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 6)))
+
+
+def test_token_set_ratio_is_rapidfuzz_s() -> None:
+    rng = random.Random(1)
+    pairs = [(sentence(rng), sentence(rng)) for _ in range(3000)]
+    pairs += [("", "zakon"), ("zakon", ""), ("zakon kod", "kod zakon"), ("kod", "kod bank")]
+    # Longer than a machine word on both sides, and Latin-1 only on one.
+    pairs += [("x" * 70 + " kod", "x" * 69 + " sms"), ("中文 bank", "中 bank karta")]
+    for a, b in pairs:
+        mine = _kernel.token_set_ratio(sorted(set(a.split())), sorted(set(b.split())))
+        assert mine == fuzz.token_set_ratio(a, b), (a, b)
+
+
+@pytest.fixture(scope="module")
+def rankers(library: Library) -> tuple[Ranker, Ranker]:
+    entries = [
+        (topic.id, fold(text))
+        for topic in library.kb
+        for text in [*topic.questions, topic.title, *topic.keywords]
+    ]
+    return Ranker(entries), Ranker(entries, kernel=None)
+
+
+def typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(len(text))
+    return text[:i] + rng.choice("аоеиkz ") + text[i + 1 :]
+
+
+def test_the_kernel_ranks_as_numpy_does(library: Library, rankers: tuple[Ranker, Ranker]) -> None:
+    compiled, plain = rankers
+    rng = random.Random(2)
+    examples = [q for topic in library.kb for q in topic.questions]
+    questions = [fold(typo(rng.choice(examples), rng)) for _ in range(300)]
+    questions += ["", "qqqq", "zakon", "a " * 300, "中文 moshennik", fold("как сварить борщ")]
+    for limit in (1, 3, 8):
+        assert compiled.rank_many(questions, limit=limit) == plain.rank_many(questions, limit=limit)
+
+
+def test_equal_scores_go_in_topic_order() -> None:
+    # "b" is in every topic once: every topic scores the same, so the order is the topics'.
+    entries = [(topic, f"{topic} b") for topic in ["t3", "t1", "t2", "t5", "t4", "t6"]]
+    for ranker in (Ranker(entries), Ranker(entries, kernel=None)):
+        ranked = ranker.rank_many(["b"], limit=6)[0]
+        assert [c.topic for c in ranked] == ["t1", "t2", "t3", "t4", "t5", "t6"]
+        assert len({c.score for c in ranked}) == 1
+        assert [c.topic for c in ranker.rank_many(["b"], limit=2)[0]] == ["t1", "t2"]
+
+
+def test_the_kernel_refuses_arrays_of_the_wrong_type(rankers: tuple[Ranker, Ranker]) -> None:
+    compiled, _ = rankers
+    sizes = np.asarray([1], dtype=np.int64)
+    good = (np.asarray([0], dtype=np.int64), np.ones(1), np.zeros(1))
+    with pytest.raises(TypeError, match="expected a flat array"):
+        _kernel.rank(compiled._kernel_index, sizes.astype(np.int32), *good, [[]], 5, 8, 0.2)
+    with pytest.raises(ValueError, match="out of range"):
+        far = np.asarray([10**9], dtype=np.int64)
+        _kernel.rank(compiled._kernel_index, sizes, far, *good[1:], [["x"]], 5, 8, 0.2)
+    with pytest.raises(ValueError, match="inconsistent"):
+        _kernel.rank(compiled._kernel_index, sizes, *good, [[], []], 5, 8, 0.2)
