@@ -224,6 +224,141 @@ static void release(Index *x)
         if (all[i]->obj != NULL) PyBuffer_Release(all[i]);
 }
 
+/* ---- query features --------------------------------------------------------------- */
+
+typedef struct {
+    int64_t *ids;
+    double *weights;
+    Py_ssize_t n, cap;
+} Features;
+
+/* A query word, from the cache or from word() (which fills the cache). New reference. */
+static PyObject *lookup(PyObject *token, PyObject *word, PyObject *cache)
+{
+    PyObject *found = PyDict_GetItemWithError(cache, token);
+    if (found != NULL) return Py_NewRef(found);
+    if (PyErr_Occurred()) return NULL;
+    found = PyObject_CallOneArg(word, token);
+    if (found != NULL && (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) < 5)) {
+        PyErr_SetString(PyExc_TypeError, "word() must return a Word");
+        Py_CLEAR(found);
+    }
+    return found;
+}
+
+/* Append a Word's feature ids and weights (its first two fields). */
+static int append(Features *f, PyObject *found)
+{
+    Py_buffer ids, weights;
+    if (view(PyTuple_GET_ITEM(found, 0), &ids, 'q', 8)) return -1;
+    if (view(PyTuple_GET_ITEM(found, 1), &weights, 'd', 8)) {
+        PyBuffer_Release(&ids);
+        return -1;
+    }
+    Py_ssize_t n = ids.len / 8, ok = n == weights.len / 8;
+    if (ok && f->n + n > f->cap) {
+        Py_ssize_t cap = 2 * (f->n + n) + 64;
+        int64_t *i = realloc(f->ids, sizeof(int64_t) * (size_t)cap);
+        if (i != NULL) f->ids = i;
+        double *w = realloc(f->weights, sizeof(double) * (size_t)cap);
+        if (w != NULL) f->weights = w;
+        if (i == NULL || w == NULL) ok = 0, PyErr_NoMemory();
+        else f->cap = cap;
+    } else if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "a word's ids and weights differ in length");
+    }
+    if (ok) {
+        memcpy(f->ids + f->n, ids.buf, (size_t)n * sizeof(int64_t));
+        memcpy(f->weights + f->n, weights.buf, (size_t)n * sizeof(double));
+        f->n += n;
+    }
+    PyBuffer_Release(&ids);
+    PyBuffer_Release(&weights);
+    return ok ? 0 : -1;
+}
+
+/* The unique tokens of a question in string order (a new list), as token_set_ratio wants. */
+static PyObject *unique_sorted(PyObject *tokens)
+{
+    PyObject *sorted = PyList_GetSlice(tokens, 0, PyList_GET_SIZE(tokens));
+    if (sorted == NULL || PyList_Sort(sorted) < 0) {
+        Py_XDECREF(sorted);
+        return NULL;
+    }
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(sorted); i++) {
+        PyObject *t = PyList_GET_ITEM(sorted, i);
+        if (kept > 0 && PyUnicode_Compare(PyList_GET_ITEM(sorted, kept - 1), t) == 0) continue;
+        Py_INCREF(t);
+        PyList_SetItem(sorted, kept++, t);  /* steals t, drops what was there */
+    }
+    if (PyList_SetSlice(sorted, kept, PyList_GET_SIZE(sorted), NULL) < 0) Py_CLEAR(sorted);
+    return sorted;
+}
+
+PyDoc_STRVAR(collect_doc,
+"collect(folded, word, cache) -> (sizes, ids, weights, unseen, tokens)\n\n"
+"FeatureSpace.features for the kernel: each question's words looked up in `cache`, or with\n"
+"word() when not there. Returns the number of features of each question, their ids and\n"
+"weights laid end to end, each question's unexplained squared weight (as int64 and float64\n"
+"bytes), and each question's unique tokens in string order.");
+
+static PyObject *collect(PyObject *self, PyObject *args)
+{
+    PyObject *folded, *word, *cache;
+    if (!PyArg_ParseTuple(args, "O!OO!", &PyList_Type, &folded, &word, &PyDict_Type, &cache))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(folded);
+    Features f = {0};
+    int64_t *sizes = calloc((size_t)n + 1, sizeof(int64_t));
+    double *unseen = calloc((size_t)n + 1, sizeof(double));
+    PyObject *tokens = PyList_New(n), *result = NULL;
+    if (!sizes || !unseen || !tokens) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t q = 0; q < n; q++) {
+        PyObject *split = PyUnicode_Split(PyList_GET_ITEM(folded, q), NULL, -1);
+        if (split == NULL) goto done;
+        Py_ssize_t before = f.n;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(split); i++) {
+            /* Word fields: ids, weights, unseen, known, correction (bot.features.Word). */
+            PyObject *found = lookup(PyList_GET_ITEM(split, i), word, cache), *fixed = NULL;
+            int failed = found == NULL || append(&f, found);
+            PyObject *correction = failed ? NULL : PyTuple_GET_ITEM(found, 4);
+            if (!failed && correction != Py_None) {
+                fixed = lookup(correction, word, cache);
+                failed = fixed == NULL || append(&f, fixed);
+            } else if (!failed) {
+                int known = PyObject_IsTrue(PyTuple_GET_ITEM(found, 3));
+                double add = known ? 0.0 : PyFloat_AsDouble(PyTuple_GET_ITEM(found, 2));
+                failed = known < 0 || (add == -1.0 && PyErr_Occurred());
+                unseen[q] += add;
+            }
+            Py_XDECREF(found);
+            Py_XDECREF(fixed);
+            if (failed) {
+                Py_DECREF(split);
+                goto done;
+            }
+        }
+        sizes[q] = f.n - before;
+        PyObject *unique = unique_sorted(split);
+        Py_DECREF(split);
+        if (unique == NULL) goto done;
+        PyList_SET_ITEM(tokens, q, unique);
+    }
+    result = Py_BuildValue(
+        "(y#y#y#y#O)", (const char *)sizes, n * (Py_ssize_t)sizeof(int64_t),
+        f.ids ? (const char *)f.ids : "", f.n * (Py_ssize_t)sizeof(int64_t),
+        f.weights ? (const char *)f.weights : "", f.n * (Py_ssize_t)sizeof(double), (const char *)unseen, n * (Py_ssize_t)sizeof(double),
+        tokens);
+done:
+    free(f.ids), free(f.weights), free(sizes), free(unseen);
+    Py_XDECREF(tokens);
+    return result;
+}
+
 PyDoc_STRVAR(rank_doc,
 "rank(index, sizes, ids, weights, unseen, tokens, count, k, weight) -> list\n\n"
 "For each question, the `count` leading topics as (topic, score) pairs in leader order,\n"
@@ -465,7 +600,88 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(word_features_doc,
+"word_features(word, ids, prefix, sizes, weights) -> (ids, weights, unseen)\n\n"
+"The features of a word the index does not have, as bot.features.named_features names them:\n"
+"the word, its prefix, its character n-grams padded with a space at each end. Returns the\n"
+"ids (int64 bytes) and weights (float64 bytes) of those in `ids`, and the sum of the others'\n"
+"squared sublinear weights. `weights` are the word's, the prefix's and an n-gram's.");
+
+static double sublinear(double w) { return w >= 1.0 ? 1.0 + log(w) : w; }
+
+/* Look a feature's name up: append its id and weight, or add it to the unseen sum. */
+static int feature(PyObject *name, PyObject *ids, double weight, int64_t *out_ids,
+                   double *out_w, Py_ssize_t *n, double *unseen)
+{
+    if (name == NULL) return -1;
+    PyObject *id = PyDict_GetItemWithError(ids, name);
+    Py_DECREF(name);
+    if (id == NULL) {
+        if (PyErr_Occurred()) return -1;
+        double s = sublinear(weight);
+        *unseen += s * s;
+        return 0;
+    }
+    out_ids[*n] = PyLong_AsLongLong(id);
+    if (out_ids[*n] == -1 && PyErr_Occurred()) return -1;
+    out_w[(*n)++] = weight;
+    return 0;
+}
+
+static PyObject *word_features(PyObject *self, PyObject *args)
+{
+    PyObject *word, *ids, *sizes;
+    Py_ssize_t prefix;
+    double ww, pw, gw;
+    if (!PyArg_ParseTuple(args, "UO!nO!(ddd)", &word, &PyDict_Type, &ids, &prefix,
+                          &PyTuple_Type, &sizes, &ww, &pw, &gw))
+        return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(sizes); i++)
+        if (!PyLong_Check(PyTuple_GET_ITEM(sizes, i))) {
+            PyErr_SetString(PyExc_TypeError, "n-gram sizes must be int");
+            return NULL;
+        }
+    Py_ssize_t most = 2 + PyTuple_GET_SIZE(sizes) * (len + 2);
+    int64_t *out_ids = malloc(sizeof(int64_t) * (size_t)most);
+    double *out_w = malloc(sizeof(double) * (size_t)most);
+    PyObject *padded = PyUnicode_FromFormat(" %U ", word), *result = NULL;
+    Py_ssize_t n = 0;
+    double unseen = 0.0;
+    if (!out_ids || !out_w || !padded) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    /* Same order as named_features, so the unseen sum adds up in the same order. */
+    if (feature(PyUnicode_FromFormat("w:%U", word), ids, ww, out_ids, out_w, &n, &unseen))
+        goto done;
+    if (len > prefix) {
+        PyObject *head = PyUnicode_Substring(word, 0, prefix);
+        if (head == NULL) goto done;
+        PyObject *name = PyUnicode_FromFormat("p:%U", head);
+        Py_DECREF(head);
+        if (feature(name, ids, pw, out_ids, out_w, &n, &unseen)) goto done;
+    }
+    for (Py_ssize_t s = 0; s < PyTuple_GET_SIZE(sizes); s++) {
+        Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, s));
+        if (size == -1 && PyErr_Occurred()) goto done;
+        if (size < 1) continue;
+        for (Py_ssize_t i = 0; i + size <= len + 2; i++)
+            if (feature(PyUnicode_Substring(padded, i, i + size), ids, gw, out_ids, out_w, &n,
+                        &unseen))
+                goto done;
+    }
+    result = Py_BuildValue("(y#y#d)", (const char *)out_ids, n * (Py_ssize_t)sizeof(int64_t),
+                           (const char *)out_w, n * (Py_ssize_t)sizeof(double), unseen);
+done:
+    Py_XDECREF(padded);
+    free(out_ids), free(out_w);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"word_features", word_features, METH_VARARGS, word_features_doc},
+    {"collect", collect, METH_VARARGS, collect_doc},
     {"rank", rank, METH_VARARGS, rank_doc},
     {"token_set_ratio", ratio, METH_VARARGS, ratio_doc},
     {NULL, NULL, 0, NULL},

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot import kernel as _kernel
 from bot.index import sublinear
 from bot.text import char_ngrams
 
@@ -23,6 +25,7 @@ PREFIX = 5
 NGRAMS = (3, 4, 5)
 # Feature-group weights: whole words and stems carry more meaning than n-grams.
 WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT = 1.6, 1.3, 0.5
+WEIGHTS = (WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT)
 CORRECTABLE = 4  # shorter unknown words are not typo-corrected: too many near neighbours
 CLOSE = 80  # rapidfuzz ratio at which a vocabulary word corrects an unknown one
 CACHE_WORDS = 50_000  # query words remembered; beyond that the cache starts afresh
@@ -37,9 +40,8 @@ def named_features(word: str) -> list[tuple[str, float]]:
     return named
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """What the index knows of one query word."""
+class Word(NamedTuple):
+    """What the index knows of one query word (a tuple: thousands are made per second)."""
 
     ids: np.ndarray  # ids of the word's features the index has
     weights: np.ndarray
@@ -51,7 +53,11 @@ class Word:
 class FeatureSpace:
     """Feature ids of the index's words, their IDF, and query vectors in the same space."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(
+        self, words: Iterable[str], *, kernel: ModuleType | None = _kernel.compiled
+    ) -> None:
+        """Lay out the features of the index's words; `kernel` (or None) as in bot.ranking."""
+        self._kernel = kernel
         self.ids: dict[str, int] = {}
         self.positions: dict[str, int] = {}  # vocabulary word → its row in the flat arrays
         offsets, ids, weights = [0], [], []
@@ -73,8 +79,8 @@ class FeatureSpace:
         self.vocabulary = {w for ws in self.by_initial.values() for w in ws}
         self.idf = np.ones(len(self.ids))
         self.idf_unseen = 1.0
-        self._cache: dict[str, Word] = {}
-        self._near: dict[tuple[str, int], list[str]] = {}
+        self.cache: dict[str, Word] = {}  # query words met before (bot._kernel reads it)
+        self._near = self._near_words()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -85,13 +91,19 @@ class FeatureSpace:
 
     def word(self, word: str) -> Word:
         """Look a query word up (cached): its known features and its typo correction."""
-        found = self._cache.get(word)
+        found = self.cache.get(word)
         if found is not None:
             return found
         pos = self.positions.get(word)
         if pos is not None:
             lo, hi = self.offsets[pos], self.offsets[pos + 1]
             ids, weights, unseen = self.word_ids[lo:hi], self.word_weights[lo:hi], 0.0
+        elif self._kernel is not None:
+            raw_ids, raw_weights, unseen = self._kernel.word_features(
+                word, self.ids, PREFIX, NGRAMS, WEIGHTS
+            )
+            ids = np.frombuffer(raw_ids, dtype=np.int64)
+            weights = np.frombuffer(raw_weights, dtype=np.float64)
         else:
             found_ids, found_weights, unseen, get = [], [], 0.0, self.ids.get
             for name, weight in named_features(word):
@@ -111,28 +123,32 @@ class FeatureSpace:
             correction = best[0] if best else None
         found = Word(ids, weights, unseen, known_word, correction)
         if word.isalpha():  # numbers may be parts of cards or IINs: never kept
-            if len(self._cache) >= CACHE_WORDS:
-                self._cache.clear()
-            self._cache[word] = found
+            if len(self.cache) >= CACHE_WORDS:
+                self.cache.clear()
+            self.cache[word] = found
         return found
 
     def _choices(self, initial: str, length: int) -> list[str]:
-        """Return the vocabulary words that may correct a word: same initial, near length.
+        """Return the vocabulary words that may correct a word: same initial, near length."""
+        return self._near.get((initial, length), [])
+
+    def _near_words(self) -> dict[tuple[str, int], list[str]]:
+        """Group the vocabulary by initial and by the lengths of words each could correct.
 
         A ratio of CLOSE needs the lengths within CLOSE's share of their sum (each extra
         letter is an edit), so the rest are left out before rapidfuzz sees them; the order
         stays, and with it which of equally close words wins.
         """
-        key = (initial, length)
-        found = self._near.get(key)
-        if found is None:
-            slack = 100 - CLOSE
-            found = [
-                w for w in self.by_initial.get(initial, ())
-                if 100 * abs(len(w) - length) <= slack * (len(w) + length)
-            ]  # fmt: skip
-            self._near[key] = found
-        return found
+        near: dict[tuple[str, int], list[str]] = {}
+        slack = 100 - CLOSE
+        for initial, words in self.by_initial.items():
+            longest = max(len(w) for w in words)
+            # A word of length n may correct words up to n * (100 + slack) / CLOSE long.
+            for length in range(CORRECTABLE, longest * (100 + slack) // CLOSE + 1):
+                near[initial, length] = [
+                    w for w in words if 100 * abs(len(w) - length) <= slack * (len(w) + length)
+                ]
+        return near
 
     def query(self, folded: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Return one folded question's feature ids and weights (see `queries`)."""

@@ -43,6 +43,11 @@ class LanguageDetector:
             vocab.update(counts)
         self._vocab = vocab  # every feature either language has seen
         self._vocab_size = max(len(vocab), 1)
+        # Each seen feature's add-one smoothed log-likelihood, computed once, not per word.
+        self._log: dict[str, dict[str, float]] = {}
+        for lang in LANGS:
+            counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
+            self._log[lang] = {f: math.log((counts.get(f, 0) + 1) / total) for f in vocab}
         self._words: dict[str, float] = {}
 
     def scores(self, text: str) -> dict[str, float]:
@@ -52,11 +57,7 @@ class LanguageDetector:
     def _scores(self, features: list[str]) -> dict[str, float]:
         """Return the log-likelihood of features under each language (unseen ones skipped)."""
         feats = [f for f in features if f in self._vocab]
-        result = {}
-        for lang in LANGS:
-            counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
-            result[lang] = sum(math.log((counts.get(f, 0) + 1) / total) for f in feats)
-        return result
+        return {lang: sum(self._log[lang][f] for f in feats) for lang in LANGS}
 
     def _word_evidence(self, word: str) -> float:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""

@@ -18,10 +18,12 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot import kernel as _kernel
 from bot.features import FeatureSpace
 from bot.index import (
     SparseIndex,
@@ -31,13 +33,6 @@ from bot.index import (
     spans,
     tf_idf,
 )
-
-try:
-    from bot import _kernel
-except ImportError:  # not compiled (no C compiler at install): numpy ranks alone
-    _kernel = None  # type: ignore[assignment]
-
-KERNEL = _kernel
 
 RERANK = 8  # examples per leading topic compared with rapidfuzz
 LEADERS = 5  # topics re-ranked
@@ -56,7 +51,9 @@ class Candidate:
 class Ranker:
     """The TF-IDF index of (topic, example) entries and the ranking of topics against it."""
 
-    def __init__(self, entries: Iterable[tuple[str, str]], *, kernel: object = KERNEL) -> None:
+    def __init__(
+        self, entries: Iterable[tuple[str, str]], *, kernel: ModuleType | None = _kernel.compiled
+    ) -> None:
         """Index (topic, folded example) pairs; empty examples are skipped.
 
         `kernel` is the compiled bot._kernel, or None to rank with numpy alone.
@@ -75,7 +72,8 @@ class Ranker:
         self._members = np.full((len(self.topics), width), len(entries), dtype=np.int64)
         for t, (s, e) in enumerate(bounds):
             self._members[t, : e - s] = np.arange(s, e)
-        self.space = FeatureSpace(w for q in self._entry_text for w in q.split())
+        words = (w for q in self._entry_text for w in q.split())
+        self.space = FeatureSpace(words, kernel=kernel)
         self._build()
         self._kernel = kernel
         self._kernel_index = self._tokenised() if kernel is not None else ()
@@ -155,21 +153,21 @@ class Ranker:
         """Return up to `limit` topics per folded question, with scores in [0, 1], best first."""
         ranked: list[list[Candidate]] = []
         for start in range(0, len(folded), BATCH):
-            ranked.extend(self._rank_batch(folded[start : start + BATCH], limit))
+            ranked.extend(self._rank_batch(list(folded[start : start + BATCH]), limit))
         return ranked
 
     def _rank_batch(self, folded: Sequence[str], limit: int) -> list[list[Candidate]]:
         count = min(max(limit, LEADERS), len(self.topics))
         if self._kernel is not None:
-            sizes, ids, weights, unseen = self.space.features(folded)
-            leaders = self._kernel.rank(  # type: ignore[attr-defined]
+            space, kernel = self.space, self._kernel
+            sizes, ids, weights, unseen, tokens = kernel.collect(folded, space.word, space.cache)
+            leaders = kernel.rank(
                 self._kernel_index,
-                np.asarray(sizes, dtype=np.int64),
-                np.concatenate([*ids, np.empty(0, np.int64)]),
-                np.concatenate([*weights, np.empty(0)]),
-                unseen,
-                [sorted(set(text.split())) for text in folded],
-                count, RERANK, RERANK_WEIGHT,
+                np.frombuffer(sizes, dtype=np.int64),
+                np.frombuffer(ids, dtype=np.int64),
+                np.frombuffer(weights, dtype=np.float64),
+                np.frombuffer(unseen, dtype=np.float64),
+                tokens, count, RERANK, RERANK_WEIGHT,
             )  # fmt: skip
         else:
             leaders = self._leaders(folded, count)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 KAZAKH_LATIN_LETTERS = frozenset("äğñöşūüıç")
+_KAZAKH_ONLY = KAZAKH_LETTERS | KAZAKH_LATIN_LETTERS
 
 # Cyrillic, including the Kazakh letters, onto the skeleton. я/ю become ia/iu because the
 # Kazakh Latin alphabet writes them so, and informal "ya"/"yu" are folded the same way below.
@@ -77,7 +78,7 @@ def has_letters(text: str) -> bool:
 def kazakh_script_evidence(text: str) -> bool:
     """Tell whether the text uses letters only Kazakh has, in Cyrillic or in Latin."""
     lowered = clean(text)
-    return any(ch in KAZAKH_LETTERS or ch in KAZAKH_LATIN_LETTERS for ch in lowered)
+    return not _KAZAKH_ONLY.isdisjoint(lowered)
 
 
 def char_ngrams(word: str, sizes: Iterable[int] = (3, 4, 5)) -> list[str]:

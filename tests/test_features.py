@@ -94,7 +94,7 @@ def test_the_word_cache_is_bounded(space: FeatureSpace, monkeypatch: pytest.Monk
     monkeypatch.setattr("bot.features.CACHE_WORDS", 3)
     for word in ["aaaa", "bbbb", "cccc", "dddd", "eeee"]:
         space.word(word)
-    assert len(space._cache) <= 3
+    assert len(space.cache) <= 3
     assert space.word("eeee") is space.word("eeee")
 
 

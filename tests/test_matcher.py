@@ -336,7 +336,7 @@ def test_questions_with_numbers_or_emails_are_never_kept(matcher: Matcher) -> No
         assert matcher.match(text) is not matcher.match(text)
     kept = [key[0] for key in matcher._matches]
     assert card not in kept and email not in kept
-    assert "4400430123456789" not in matcher.space._cache
+    assert "4400430123456789" not in matcher.space.cache
     assert "4400430123456789" not in matcher.detector._words
 
 

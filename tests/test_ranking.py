@@ -10,6 +10,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot import _kernel  # compiled at install; a failure here means the slow path is in use
+from bot.features import FeatureSpace
 from bot.library import Library
 from bot.ranking import Ranker
 from bot.text import fold
@@ -79,3 +80,39 @@ def test_the_kernel_refuses_arrays_of_the_wrong_type(rankers: tuple[Ranker, Rank
         _kernel.rank(compiled._kernel_index, sizes, far, *good[1:], [["x"]], 5, 8, 0.2)
     with pytest.raises(ValueError, match="inconsistent"):
         _kernel.rank(compiled._kernel_index, sizes, *good, [[], []], 5, 8, 0.2)
+
+
+def test_the_kernel_collects_the_features_python_does(library: Library) -> None:
+    words = [w for topic in library.kb for q in topic.questions for w in fold(q).split()]
+    compiled, plain = FeatureSpace(words), FeatureSpace(words, kernel=None)
+    for space in (compiled, plain):
+        space.set_idf(np.ones(len(space)), 1.0)
+    texts = ["moshenniki zvoniat", "moshenikki zvonat 12345", "", "qqqq zzzz", "a a a", "中文"]
+    sizes, ids, weights, unseen, tokens = _kernel.collect(texts, compiled.word, compiled.cache)
+    want = plain.features(texts)
+    assert np.frombuffer(sizes, dtype=np.int64).tolist() == want[0]
+    assert np.frombuffer(ids, dtype=np.int64).tolist() == np.concatenate(want[1]).tolist()
+    assert np.frombuffer(weights).tolist() == np.concatenate(want[2]).tolist()
+    assert np.frombuffer(unseen).tolist() == want[3].tolist()
+    assert tokens == [sorted(set(text.split())) for text in texts]
+    # An unknown word's own features, as named_features names them.
+    for word in ["moshenikki", "zvonat", "q", "ab", "xyzxyzxyz", "12345"]:
+        mine, theirs = compiled.word(word), plain.word(word)
+        assert mine.ids.tolist() == theirs.ids.tolist()
+        assert mine.weights.tolist() == theirs.weights.tolist()
+        assert (mine.unseen, mine.known, mine.correction) == (
+            theirs.unseen, theirs.known, theirs.correction,
+        )  # fmt: skip
+
+
+def test_collect_passes_errors_on() -> None:
+    space = FeatureSpace(["zakon"])
+
+    def broken(word: str) -> object:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError, match="no"):
+        _kernel.collect(["zakon neizvestno"], broken, {})
+    with pytest.raises(TypeError, match="Word"):
+        _kernel.collect(["zakon"], lambda word: 42, {})
+    assert _kernel.collect([], space.word, space.cache)[4] == []

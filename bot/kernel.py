@@ -1,0 +1,16 @@
+"""The compiled kernel (bot/_kernel.c), or None where it could not be built at install.
+
+setup.py builds it when a C compiler is there; without it the ranking and the word features
+run in numpy and Python instead, with the same results (tests/test_ranking.py).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+try:
+    from bot import _kernel as compiled
+except ImportError:  # no C compiler at install
+    compiled: ModuleType | None = None  # type: ignore[no-redef]
+
+__all__ = ["compiled"]
