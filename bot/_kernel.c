@@ -403,7 +403,10 @@ static PyObject *rank(PyObject *self, PyObject *args)
     const double *idf = x.idf.buf, *w = weights.buf, *unseen_sq = unseen.buf;
     const Examples ex = {x.tok_ptr.buf, x.tok_ids.buf, x.voc_ptr.buf, x.voc.buf};
     if (PyList_GET_SIZE(tokens) != n || unseen.len / 8 != n || ids.len / 8 != weights.len / 8 ||
-        x.starts.len / 8 != n_topics + 1 || count < 1 || count > n_topics || k < 1) {
+        x.starts.len / 8 != n_topics + 1 || count < 1 || count > n_topics || k < 1 ||
+        x.indptr.len / 8 != n_feat + 1 || x.rows.len / 4 != x.values.len / 4 ||
+        x.indptr.len < 8 || ((const int64_t *)x.indptr.buf)[n_feat] != x.rows.len / 4 ||
+        x.entry_topic.len / 8 != n_entries || x.tok_ptr.len / 4 != n_entries + 1) {
         PyErr_SetString(PyExc_ValueError, "inconsistent arguments");
         goto done;
     }

@@ -80,6 +80,10 @@ def test_the_kernel_refuses_arrays_of_the_wrong_type(rankers: tuple[Ranker, Rank
         _kernel.rank(compiled._kernel_index, sizes, far, *good[1:], [["x"]], 5, 8, 0.2)
     with pytest.raises(ValueError, match="inconsistent"):
         _kernel.rank(compiled._kernel_index, sizes, *good, [[], []], 5, 8, 0.2)
+    index = list(compiled._kernel_index)
+    index[4] = index[4][:-1]  # an entry without its topic
+    with pytest.raises(ValueError, match="inconsistent"):
+        _kernel.rank(tuple(index), sizes, *good, [[]], 5, 8, 0.2)
 
 
 def test_the_kernel_collects_the_features_python_does(library: Library) -> None:
