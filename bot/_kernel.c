@@ -189,6 +189,17 @@ static void keep_best(Scored *top, Py_ssize_t *n, Py_ssize_t cap, int64_t index,
     top[i].score = score;
 }
 
+/* The characters a list of tokens takes with a separator after each (non-str items: none). */
+static Py_ssize_t chars_needed(PyObject *list)
+{
+    Py_ssize_t len = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *word = PyList_GET_ITEM(list, i);
+        len += PyUnicode_Check(word) ? PyUnicode_GET_LENGTH(word) + 1 : 0;
+    }
+    return len;
+}
+
 /* The tokens of one question as Token structs; their characters go to chars. */
 static Py_ssize_t read_tokens(PyObject *list, PyObject *vocab, Token *out, Py_UCS4 *chars)
 {
@@ -445,11 +456,7 @@ static PyObject *rank(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_TypeError, "tokens must be lists of str");
             goto done;
         }
-        Py_ssize_t nq = PyList_GET_SIZE(qtokens), qlen = 0;
-        for (Py_ssize_t i = 0; i < nq; i++) {
-            PyObject *word = PyList_GET_ITEM(qtokens, i);
-            qlen += PyUnicode_Check(word) ? PyUnicode_GET_LENGTH(word) + 1 : 0;
-        }
+        Py_ssize_t nq = PyList_GET_SIZE(qtokens), qlen = chars_needed(qtokens);
         if (nq > most_tokens) most_tokens = nq;
         if (qlen > most_chars) most_chars = qlen;
     }
@@ -566,11 +573,7 @@ static PyObject *ratio(PyObject *self, PyObject *args)
     PyObject *a, *b;
     if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &a, &PyList_Type, &b)) return NULL;
     /* The example's tokens become a one-entry vocabulary, ids in string order. */
-    Py_ssize_t nb = PyList_GET_SIZE(b), la = 0, lb = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(a); i++)
-        if (PyUnicode_Check(PyList_GET_ITEM(a, i))) la += PyUnicode_GET_LENGTH(PyList_GET_ITEM(a, i)) + 1;
-    for (Py_ssize_t i = 0; i < nb; i++)
-        if (PyUnicode_Check(PyList_GET_ITEM(b, i))) lb += PyUnicode_GET_LENGTH(PyList_GET_ITEM(b, i)) + 1;
+    Py_ssize_t nb = PyList_GET_SIZE(b), la = chars_needed(a), lb = chars_needed(b);
     PyObject *vocab = PyDict_New(), *out = NULL;
     Token *ta = malloc(sizeof(Token) * (size_t)(PyList_GET_SIZE(a) + 1));
     Token *tb = malloc(sizeof(Token) * (size_t)(nb + 1));
@@ -640,11 +643,7 @@ static PyObject *word_features(PyObject *self, PyObject *args)
                           &PyTuple_Type, &sizes, &ww, &pw, &gw))
         return NULL;
     Py_ssize_t len = PyUnicode_GET_LENGTH(word);
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(sizes); i++)
-        if (!PyLong_Check(PyTuple_GET_ITEM(sizes, i))) {
-            PyErr_SetString(PyExc_TypeError, "n-gram sizes must be int");
-            return NULL;
-        }
+    /* A size that is not an int fails below, in PyLong_AsSsize_t. */
     Py_ssize_t most = 2 + PyTuple_GET_SIZE(sizes) * (len + 2);
     int64_t *out_ids = malloc(sizeof(int64_t) * (size_t)most);
     double *out_w = malloc(sizeof(double) * (size_t)most);
