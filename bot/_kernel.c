@@ -370,18 +370,41 @@ done:
     return result;
 }
 
+/* Round each leader's score as Python's round(score, 4) does, then order them best first;
+ * equal rounded scores keep the leaders' order (a stable sort, as sorted() in the fallback). */
+static int order(Scored *leaders, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* What float.__round__ does: correctly rounded decimal digits, read back. */
+        char *digits = PyOS_double_to_string(leaders[i].score, 'f', 4, 0, NULL);
+        if (digits == NULL) return -1;
+        leaders[i].score = PyOS_string_to_double(digits, NULL, NULL);
+        PyMem_Free(digits);
+        if (leaders[i].score == -1.0 && PyErr_Occurred()) return -1;
+    }
+    for (Py_ssize_t i = 1; i < n; i++) {
+        Scored item = leaders[i];
+        Py_ssize_t j = i;
+        for (; j > 0 && leaders[j - 1].score < item.score; j--) leaders[j] = leaders[j - 1];
+        leaders[j] = item;
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(rank_doc,
-"rank(index, sizes, ids, weights, unseen, tokens, count, k, weight) -> list\n\n"
-"For each question, the `count` leading topics as (topic, score) pairs in leader order,\n"
-"or [] when the question has no feature the index knows. See bot.ranking.Ranker.");
+"rank(index, sizes, ids, weights, unseen, tokens, count, k, weight, limit) -> list\n\n"
+"For each question, the best `limit` of the `count` leading topics as (topic, score)\n"
+"pairs, scores rounded to 4 places, best first; [] when the question has no feature the\n"
+"index knows. See bot.ranking.Ranker.");
 
 static PyObject *rank(PyObject *self, PyObject *args)
 {
     PyObject *index, *sizes_o, *ids_o, *weights_o, *unseen_o, *tokens;
-    Py_ssize_t count, k;
+    Py_ssize_t count, k, limit;
     double weight;
-    if (!PyArg_ParseTuple(args, "O!OOOOO!nnd", &PyTuple_Type, &index, &sizes_o, &ids_o,
-                          &weights_o, &unseen_o, &PyList_Type, &tokens, &count, &k, &weight))
+    if (!PyArg_ParseTuple(args, "O!OOOOO!nndn", &PyTuple_Type, &index, &sizes_o, &ids_o,
+                          &weights_o, &unseen_o, &PyList_Type, &tokens, &count, &k, &weight,
+                          &limit))
         return NULL;
     PyObject *arrays[10], *vocab;
     Py_ssize_t n_entries, n_topics, longest;
@@ -415,6 +438,7 @@ static PyObject *rank(PyObject *self, PyObject *args)
     const Examples ex = {x.tok_ptr.buf, x.tok_ids.buf, x.voc_ptr.buf, x.voc.buf};
     if (PyList_GET_SIZE(tokens) != n || unseen.len / 8 != n || ids.len / 8 != weights.len / 8 ||
         x.starts.len / 8 != n_topics + 1 || count < 1 || count > n_topics || k < 1 ||
+        limit < 0 ||
         x.indptr.len / 8 != n_feat + 1 || x.rows.len / 4 != x.values.len / 4 ||
         x.indptr.len < 8 || ((const int64_t *)x.indptr.buf)[n_feat] != x.rows.len / 4 ||
         x.entry_topic.len / 8 != n_entries || x.tok_ptr.len / 4 != n_entries + 1) {
@@ -542,10 +566,12 @@ static PyObject *rank(PyObject *self, PyObject *args)
             goto fail;
         }
 
-        PyObject *pairs = PyList_New(nf > 0 ? nl : 0);
+        Py_ssize_t shown = nf > 0 ? (limit < nl ? limit : nl) : 0;
+        if (shown > 0 && order(leaders, nl) < 0) goto fail;
+        PyObject *pairs = PyList_New(shown);
         if (pairs == NULL) goto fail;
         PyList_SET_ITEM(result, q, pairs);
-        for (Py_ssize_t l = 0; nf > 0 && l < nl; l++) {
+        for (Py_ssize_t l = 0; l < shown; l++) {
             PyObject *pair = Py_BuildValue("(Ld)", (long long)leaders[l].topic, leaders[l].score);
             if (pair == NULL) goto fail;
             PyList_SET_ITEM(pairs, l, pair);

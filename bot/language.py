@@ -48,7 +48,10 @@ class LanguageDetector:
         for lang in LANGS:
             counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
             self._log[lang] = {f: math.log((counts.get(f, 0) + 1) / total) for f in vocab}
-        self._words: dict[str, float] = {}
+        # The samples' own words, weighed once: they are most of what people type.
+        seen = (f[2:] for f in vocab if f.startswith("w:"))
+        self._seen = {word: self._odds(word) for word in seen if word.isalpha()}
+        self._words: dict[str, float] = dict(self._seen)  # and the words met since
 
     def scores(self, text: str) -> dict[str, float]:
         """Return the log-likelihood of the text under each language."""
@@ -59,15 +62,25 @@ class LanguageDetector:
         feats = [f for f in features if f in self._vocab]
         return {lang: sum(self._log[lang][f] for f in feats) for lang in LANGS}
 
-    def _word_evidence(self, word: str) -> float:
+    def _odds(self, word: str) -> float:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
+        log_kk, log_ru = self._log["kk"], self._log["ru"]
+        kk = ru = 0.0
+        for feature in _word_features(word):
+            found = log_kk.get(feature)
+            if found is not None:  # a feature neither language has seen tells nothing
+                kk += found
+                ru += log_ru[feature]
+        return kk - ru
+
+    def _word_evidence(self, word: str) -> float:
+        """Return `_odds` of a word, remembered."""
         found = self._words.get(word)
         if found is None:
-            scores = self._scores(_word_features(word))
-            found = scores["kk"] - scores["ru"]
+            found = self._odds(word)
             if word.isalpha():  # numbers may be parts of cards or IINs: never kept
                 if len(self._words) >= CACHE_WORDS:
-                    self._words.clear()
+                    self._words = dict(self._seen)
                 self._words[word] = found
         return found
 
@@ -78,8 +91,11 @@ class LanguageDetector:
         """
         if kazakh_script_evidence(text):
             return math.inf
-        words = (fold(text) if folded is None else folded).split()
-        return sum(self._word_evidence(word) for word in words)
+        known, total = self._words, 0.0
+        for word in (fold(text) if folded is None else folded).split():
+            found = known.get(word)
+            total += self._word_evidence(word) if found is None else found
+        return total
 
     def decide(self, evidence: float, *, default: str, margin: float | None = None) -> str:
         """Turn log-odds into "kk" or "ru"; within the margin, keep `default`."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.content import KnowledgeBase
 from bot.features import FeatureSpace
@@ -22,9 +23,8 @@ CACHE_MATCHES = 10_000  # questions remembered: people ask the same things in th
 CACHE_TEXT = 300  # characters; longer questions are not remembered
 
 
-@dataclass(frozen=True)
-class Match:
-    """The matcher's verdict on one question."""
+class Match(NamedTuple):
+    """The matcher's verdict on one question (a tuple: one is made for every question)."""
 
     text: str
     lang: str

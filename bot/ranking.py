@@ -17,8 +17,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -42,8 +42,9 @@ CHUNK = 4096  # entries expanded at once while building the index
 BATCH = 32  # questions scored at once: bounds the temporaries of a long burst
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A topic and its score (a tuple: a few are made for every question)."""
+
     topic: str
     score: float
 
@@ -167,18 +168,18 @@ class Ranker:
                 np.frombuffer(ids, dtype=np.int64),
                 np.frombuffer(weights, dtype=np.float64),
                 np.frombuffer(unseen, dtype=np.float64),
-                tokens, count, RERANK, RERANK_WEIGHT,
+                tokens, count, RERANK, RERANK_WEIGHT, limit,
             )  # fmt: skip
         else:
-            leaders = self._leaders(folded, count)
-        out = []
-        for pairs in leaders:
-            ranked = sorted(((round(score, 4), t) for t, score in pairs), key=lambda p: -p[0])
-            out.append([Candidate(self.topics[t], score) for score, t in ranked[:limit]])
-        return out
+            leaders = self._leaders(folded, count, limit)
+        topics = self.topics
+        return [[Candidate(topics[t], score) for t, score in pairs] for pairs in leaders]
 
-    def _leaders(self, folded: Sequence[str], count: int) -> list[list[tuple[int, float]]]:
-        """Return each question's leading topics and final scores, as the C kernel does."""
+    def _leaders(
+        self, folded: Sequence[str], count: int, limit: int
+    ) -> list[list[tuple[int, float]]]:
+        """Return each question's best `limit` leaders with their final scores, as the C
+        kernel does: rounded to 4 places, best first, equal ones in leader order."""
         n = len(folded)
         n_entries = len(self._entry_text)
         query = self.space.queries(folded)
@@ -204,7 +205,9 @@ class Ranker:
         out: list[list[tuple[int, float]]] = []
         for q, text in enumerate(folded):
             final = self._rerank(text, examples[q], lead_scores[q].tolist()) if known[q] else []
-            out.append(list(zip(leaders[q].tolist(), final, strict=False)))
+            pairs = zip(leaders[q].tolist(), final, strict=False)  # final is [] if unknown
+            rounded = [(t, round(score, 4)) for t, score in pairs]
+            out.append(sorted(rounded, key=lambda pair: -pair[1])[:limit])
         return out
 
     def _rerank(self, folded: str, examples: list[list[int]], scores: list[float]) -> list[float]:

@@ -74,16 +74,16 @@ def test_the_kernel_refuses_arrays_of_the_wrong_type(rankers: tuple[Ranker, Rank
     sizes = np.asarray([1], dtype=np.int64)
     good = (np.asarray([0], dtype=np.int64), np.ones(1), np.zeros(1))
     with pytest.raises(TypeError, match="expected a flat array"):
-        _kernel.rank(compiled._kernel_index, sizes.astype(np.int32), *good, [[]], 5, 8, 0.2)
+        _kernel.rank(compiled._kernel_index, sizes.astype(np.int32), *good, [[]], 5, 8, 0.2, 3)
     with pytest.raises(ValueError, match="out of range"):
         far = np.asarray([10**9], dtype=np.int64)
-        _kernel.rank(compiled._kernel_index, sizes, far, *good[1:], [["x"]], 5, 8, 0.2)
+        _kernel.rank(compiled._kernel_index, sizes, far, *good[1:], [["x"]], 5, 8, 0.2, 3)
     with pytest.raises(ValueError, match="inconsistent"):
-        _kernel.rank(compiled._kernel_index, sizes, *good, [[], []], 5, 8, 0.2)
+        _kernel.rank(compiled._kernel_index, sizes, *good, [[], []], 5, 8, 0.2, 3)
     index = list(compiled._kernel_index)
     index[4] = index[4][:-1]  # an entry without its topic
     with pytest.raises(ValueError, match="inconsistent"):
-        _kernel.rank(tuple(index), sizes, *good, [[]], 5, 8, 0.2)
+        _kernel.rank(tuple(index), sizes, *good, [[]], 5, 8, 0.2, 3)
 
 
 def test_the_kernel_collects_the_features_python_does(library: Library) -> None:
