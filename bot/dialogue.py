@@ -100,65 +100,78 @@ class Assistant:
         # Answer in the other language only on clear evidence; offer to switch for good.
         detector = self.library.snapshot.matcher.detector
         reply_lang = detector.decide(match.lang_evidence, default=lang, margin=SWITCH_MARGIN)
+        switch = reply_lang != lang
         warning = None
-        with use_locale(reply_lang):
-            if looks_sensitive(text):
+        if looks_sensitive(text):
+            with use_locale(reply_lang):
                 warning = _(
                     "Never send anyone card numbers, CVV, codes from SMS or your IIN — not even "
                     "to this bot. We have not saved what you typed."
                 )
-            if match.decision == "empty":
-                reply = self._empty(reply_lang)
-            elif match.decision == "answer" and match.topic:
-                reply = self.topic(match.topic, reply_lang, warning=warning)
-            else:
-                reply = self._not_sure(match, reply_lang, warning)
-            if reply_lang != lang:
-                switch = _("Switch to {language}").format(language=LANG_NAMES[reply_lang])
-                # Topic buttons keep the reply's language: "t:<id>:<lang>".
-                rows = tuple(
-                    tuple(
-                        Button(b.text, f"{b.data}:{reply_lang}") if b.data.startswith("t:") else b
-                        for b in row
-                    )
-                    for row in reply.buttons
-                )
-                rows += ((Button(switch, f"lang:{reply_lang}"),),)
-                reply = Reply(reply.html, reply.lang, rows, reply.kind, reply.topic)
-        return reply, match
+        if match.decision == "answer" and match.topic:
+            # Most questions: a rendered answer from the cache, switch offer included.
+            return self.topic(match.topic, reply_lang, warning=warning, switch=switch), match
+        if match.decision == "empty":
+            reply = self._empty(reply_lang)
+        else:
+            reply = self._not_sure(match, reply_lang, warning)
+        return (self._with_switch(reply) if switch else reply), match
+
+    def _with_switch(self, reply: Reply) -> Reply:
+        """Add a button to switch to the reply's language, for a user who chose the other."""
+        with use_locale(reply.lang):
+            switch = _("Switch to {language}").format(language=LANG_NAMES[reply.lang])
+        # Topic buttons keep the reply's language: "t:<id>:<lang>".
+        rows = tuple(
+            tuple(
+                Button(b.text, f"{b.data}:{reply.lang}") if b.data.startswith("t:") else b
+                for b in row
+            )
+            for row in reply.buttons
+        )
+        rows += ((Button(switch, f"lang:{reply.lang}"),),)
+        return Reply(reply.html, reply.lang, rows, reply.kind, reply.topic)
 
     def _empty(self, lang: str) -> Reply:
-        html = _("Please write your question in words, for example: «what is stalking».")
-        return Reply(str(escape(html)), lang, ((menu_button(),),), kind="empty")
+        with use_locale(lang):
+            html = _("Please write your question in words, for example: «what is stalking».")
+            return Reply(str(escape(html)), lang, ((menu_button(),),), kind="empty")
 
     def _not_sure(self, match: Match, lang: str, warning: str | None) -> Reply:
         kb = self.library.kb
         options = [(c.topic, kb.get(c.topic, lang)) for c in match.candidates]
         rows = tuple((Button(t.title, f"t:{tid}"),) for tid, t in options if t is not None)
-        if match.decision == "clarify" and rows:
-            html = escape(_("Did you mean one of these topics?"))
-            kind = "clarify"
-        else:
-            text = _(
-                "Sorry, I don't know the answer to that. I can tell you about the new articles of "
-                "the Criminal Code, online fraud, fakes and public hearings: choose a topic below."
-            )
-            html, kind = escape(text), "unknown"
-        if warning:
-            html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
-        return Reply(str(html), lang, (*rows, (menu_button(),)), kind=kind)
+        with use_locale(lang):
+            if match.decision == "clarify" and rows:
+                html = escape(_("Did you mean one of these topics?"))
+                kind = "clarify"
+            else:
+                text = _(
+                    "Sorry, I don't know the answer to that. I can tell you about the new "
+                    "articles of the Criminal Code, online fraud, fakes and public hearings: "
+                    "choose a topic below."
+                )
+                html, kind = escape(text), "unknown"
+            if warning:
+                html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
+            return Reply(str(html), lang, (*rows, (menu_button(),)), kind=kind)
 
-    def topic(self, topic_id: str, lang: str, *, warning: str | None = None) -> Reply:
-        """Show one topic with buttons for related topics, feedback and the menu."""
+    def topic(
+        self, topic_id: str, lang: str, *, warning: str | None = None, switch: bool = False
+    ) -> Reply:
+        """Show one topic with buttons for related topics, feedback and the menu; `switch`
+        adds a button to switch to `lang` (for a user who chose the other language)."""
         snapshot = self.library.snapshot
         if snapshot is not self._cache_snapshot:  # new content: forget what was rendered
             self._cache, self._cache_snapshot = {}, snapshot
         # Hearing answers depend on the date (upcoming or past): the hour is in the key.
         now = self.clock()
-        key = (topic_id, lang, warning, now.date(), now.hour)
+        key = (topic_id, lang, warning, switch, now.date(), now.hour)
         reply = self._cache.get(key)
         if reply is None:
             reply = self._render_topic(topic_id, lang, warning)
+            if switch:
+                reply = self._with_switch(reply)
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = reply

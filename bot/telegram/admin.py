@@ -14,7 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from markupsafe import escape
-from telegram import Bot, BotCommand, BotCommandScopeChat, Message, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Message, MessageEntity, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -52,6 +53,27 @@ class AdminFilter(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         return message.from_user is not None and message.from_user.id in self.admins
+
+
+class CitizenQuestion(filters.UpdateFilter):
+    """A new text message, not a command, in a private chat, from someone not an admin.
+
+    The same as `ChatType.PRIVATE & UpdateType.MESSAGE & TEXT & ~COMMAND & ~AdminFilter`,
+    in one call instead of one per part: nearly every update is such a question.
+    """
+
+    def __init__(self, admins: Admins) -> None:
+        super().__init__(name="CitizenQuestion")
+        self.admins = admins
+
+    def filter(self, update: Update) -> bool:
+        message = update.message
+        if message is None or not message.text or message.chat.type != ChatType.PRIVATE:
+            return False
+        first = message.entities[0] if message.entities else None
+        if first is not None and first.type == MessageEntity.BOT_COMMAND and first.offset == 0:
+            return False
+        return message.from_user is None or message.from_user.id not in self.admins
 
 
 def admin_menu(lang: str) -> list[BotCommand]:

@@ -31,7 +31,7 @@ from bot.i18n import _, use_locale
 from bot.library import Library, settle_heap
 from bot.sqlite import SQLiteDatabase
 from bot.storage import Storage
-from bot.telegram.admin import AdminFilter, register_admin, start_admin, stop_admin
+from bot.telegram.admin import CitizenQuestion, register_admin, start_admin, stop_admin
 from bot.telegram.composer import Draft
 from bot.telegram.handlers import Handlers
 from bot.telegram.persistence import SQLitePersistence
@@ -136,7 +136,7 @@ def build_application(
     # twenty others: a tenth more updates per second (benchmarks/pipeline_bench.py). An
     # admin's text may belong to the announcement composer, and goes the long way.
     question = private & new & filters.TEXT & ~filters.COMMAND
-    add(MessageHandler(question & ~AdminFilter(admins), handlers.text))
+    add(MessageHandler(CitizenQuestion(admins), handlers.text))  # question & ~AdminFilter
     # Before the catch-all handlers below.
     register_subscriptions(app, storage, library, lang=handlers.lang, clock=clock)
     register_admin(app, admins, config, storage, library, clock=clock)  # type: ignore[arg-type]
