@@ -707,7 +707,63 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(nearest_doc,
+"nearest(word, choices, cutoff) -> str | None\n\n"
+"The choice most similar to `word`, as rapidfuzz.process.extractOne(word, choices,\n"
+"scorer=fuzz.ratio, score_cutoff=cutoff) finds it: the first of the best, if at least cutoff.");
+
+static PyObject *nearest(PyObject *self, PyObject *args)
+{
+    PyObject *word, *choices;
+    double cutoff;
+    if (!PyArg_ParseTuple(args, "UO!d", &word, &PyList_Type, &choices, &cutoff)) return NULL;
+    Py_ssize_t m = PyUnicode_GET_LENGTH(word), longest = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(choices); i++) {
+        PyObject *choice = PyList_GET_ITEM(choices, i);
+        if (!PyUnicode_Check(choice)) {
+            PyErr_SetString(PyExc_TypeError, "choices must be str");
+            return NULL;
+        }
+        if (PyUnicode_GET_LENGTH(choice) > longest) longest = PyUnicode_GET_LENGTH(choice);
+    }
+    Py_UCS4 *a = PyUnicode_AsUCS4Copy(word), *b = malloc(sizeof(Py_UCS4) * (size_t)(longest + 1));
+    PyObject *best = Py_None;
+    double best_score = -1.0;
+    if (a == NULL || b == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        best = NULL;
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(choices); i++) {
+        PyObject *choice = PyList_GET_ITEM(choices, i);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(choice), lensum = m + n;
+        if (PyUnicode_AsUCS4(choice, b, longest + 1, 0) == NULL) {
+            best = NULL;
+            goto done;
+        }
+        Py_ssize_t common = lcs(a, m, b, n);
+        if (common < 0) {
+            best = PyErr_NoMemory();
+            goto done;
+        }
+        /* rapidfuzz's operations: a normalised similarity, cut off, then scaled */
+        double similarity = lensum > 0 ? 1.0 - (double)(lensum - 2 * common) / (double)lensum : 1.0;
+        if (similarity < cutoff / 100.0) continue;
+        double score = similarity * 100.0;
+        if (score >= cutoff && score > best_score) {
+            best = choice, best_score = score;
+            if (score == 100.0) break;
+        }
+    }
+    Py_XINCREF(best);
+done:
+    PyMem_Free(a);
+    free(b);
+    return best;
+}
+
 static PyMethodDef methods[] = {
+    {"nearest", nearest, METH_VARARGS, nearest_doc},
     {"word_features", word_features, METH_VARARGS, word_features_doc},
     {"collect", collect, METH_VARARGS, collect_doc},
     {"rank", rank, METH_VARARGS, rank_doc},

@@ -28,7 +28,7 @@ WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT = 1.6, 1.3, 0.5
 WEIGHTS = (WORD_WEIGHT, PREFIX_WEIGHT, GRAM_WEIGHT)
 CORRECTABLE = 4  # shorter unknown words are not typo-corrected: too many near neighbours
 CLOSE = 80  # rapidfuzz ratio at which a vocabulary word corrects an unknown one
-CACHE_WORDS = 50_000  # query words remembered; beyond that the cache starts afresh
+CACHE_WORDS = 50_000  # query words remembered besides the vocabulary; then it starts afresh
 
 
 def named_features(word: str) -> list[tuple[str, float]]:
@@ -79,8 +79,11 @@ class FeatureSpace:
         self.vocabulary = {w for ws in self.by_initial.values() for w in ws}
         self.idf = np.ones(len(self.ids))
         self.idf_unseen = 1.0
-        self.cache: dict[str, Word] = {}  # query words met before (bot._kernel reads it)
         self._near = self._near_words()
+        # The index's own words are most of what people type: looked up once, kept for good.
+        self._vocabulary_words = {word: self._lookup(word) for word in self.positions}
+        # Query words met before, the vocabulary's first (bot._kernel reads it).
+        self.cache: dict[str, Word] = dict(self._vocabulary_words)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -94,6 +97,16 @@ class FeatureSpace:
         found = self.cache.get(word)
         if found is not None:
             return found
+        found = self._lookup(word)
+        if word.isalpha():  # numbers may be parts of cards or IINs: never kept
+            if len(self.cache) >= len(self._vocabulary_words) + CACHE_WORDS:
+                self.cache.clear()
+                self.cache.update(self._vocabulary_words)
+            self.cache[word] = found
+        return found
+
+    def _lookup(self, word: str) -> Word:
+        """Compute what `word` returns, without the cache."""
         pos = self.positions.get(word)
         if pos is not None:
             lo, hi = self.offsets[pos], self.offsets[pos + 1]
@@ -119,14 +132,12 @@ class FeatureSpace:
         correction = None
         if not known_word and len(word) >= CORRECTABLE:
             choices = self._choices(word[0], len(word))
-            best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CLOSE)
-            correction = best[0] if best else None
-        found = Word(ids, weights, unseen, known_word, correction)
-        if word.isalpha():  # numbers may be parts of cards or IINs: never kept
-            if len(self.cache) >= CACHE_WORDS:
-                self.cache.clear()
-            self.cache[word] = found
-        return found
+            if self._kernel is not None:
+                correction = self._kernel.nearest(word, choices, CLOSE)
+            else:
+                best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CLOSE)
+                correction = best[0] if best else None
+        return Word(ids, weights, unseen, known_word, correction)
 
     def _choices(self, initial: str, length: int) -> list[str]:
         """Return the vocabulary words that may correct a word: same initial, near length."""

@@ -1,5 +1,5 @@
 """Tests for bot.ranking: the C kernel and the numpy fallback rank alike, and the kernel's
-token-set ratio is rapidfuzz's, score for score."""
+token-set ratio and nearest word are rapidfuzz's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot import _kernel  # compiled at install; a failure here means the slow path is in use
 from bot.features import FeatureSpace
@@ -32,6 +32,29 @@ def test_token_set_ratio_is_rapidfuzz_s() -> None:
     for a, b in pairs:
         mine = _kernel.token_set_ratio(sorted(set(a.split())), sorted(set(b.split())))
         assert mine == fuzz.token_set_ratio(a, b), (a, b)
+
+
+def test_nearest_is_rapidfuzz_s_extract_one() -> None:
+    rng = random.Random(3)
+    letters = "abdeiklmnorstz"
+
+    def word() -> str:
+        return "".join(rng.choice(letters) for _ in range(rng.randint(1, 10)))
+
+    for _ in range(3000):
+        query = word()
+        choices = [word() for _ in range(rng.randint(0, 20))]
+        # Near misses too, so that the cut-off and ties are met, not only far words.
+        choices += [query[:-1] + rng.choice(letters) + rng.choice(["", "a"]) for _ in range(3)]
+        for cutoff in (80, 60):
+            best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            assert _kernel.nearest(query, choices, cutoff) == (best[0] if best else None)
+    # Equally close: the first wins; longer than a machine word, and outside Latin-1.
+    assert _kernel.nearest("zakon", ["zakin", "zakan"], 80) == "zakin"
+    assert _kernel.nearest("x" * 70, ["x" * 69 + "y"], 80) == "x" * 69 + "y"
+    assert _kernel.nearest("ақша", ["ақшалар", "ақшa", "акша"], 70) == "ақшa"
+    with pytest.raises(TypeError):
+        _kernel.nearest("zakon", ["zakon", 1], 80)
 
 
 @pytest.fixture(scope="module")
