@@ -123,9 +123,11 @@ typedef struct {
 } Examples;
 
 /* rapidfuzz.fuzz.token_set_ratio of a question's tokens (unique, sorted) and an example's.
- * ab and ba must hold the characters of the question and of the example. -1 on no memory. */
+ * ab and ba must hold the characters of the question and of the example. -1 on no memory.
+ * When the ratio cannot exceed `floor`, some value no higher is returned (the caller wants
+ * the best of several): the longest common subsequence is then not computed. */
 static double token_set_ratio(const Token *q, Py_ssize_t nq, const Examples *ex, int64_t e,
-                              Py_UCS4 *ab, Py_UCS4 *ba)
+                              Py_UCS4 *ab, Py_UCS4 *ba, double floor)
 {
     const int32_t *t = ex->tok_ids + ex->tok_ptr[e], *end = ex->tok_ids + ex->tok_ptr[e + 1];
     if (nq == 0 || t == end) return 0.0;
@@ -152,14 +154,19 @@ static double token_set_ratio(const Token *q, Py_ssize_t nq, const Examples *ex,
     if (n_sect > 0 && (n_ab == 0 || n_ba == 0)) return 100.0;
     Py_ssize_t sect_ab_len = sect_len + (sect_len != 0) + ab_len;
     Py_ssize_t sect_ba_len = sect_len + (sect_len != 0) + ba_len;
+    double sect = 0.0;
+    if (sect_len != 0) {
+        double sect_ab = norm_distance(1 + ab_len, sect_len + sect_ab_len);
+        double sect_ba = norm_distance(1 + ba_len, sect_len + sect_ba_len);
+        sect = sect_ab > sect_ba ? sect_ab : sect_ba;
+    }
+    /* The subsequence is at most the shorter string: at least the difference is edited. */
+    Py_ssize_t least = ab_len > ba_len ? ab_len - ba_len : ba_len - ab_len;
+    if (norm_distance(least, sect_ab_len + sect_ba_len) <= floor) return sect;
     Py_ssize_t common = lcs(ab, ab_len, ba, ba_len);
     if (common < 0) return -1.0;
     double result = norm_distance(ab_len + ba_len - 2 * common, sect_ab_len + sect_ba_len);
-    if (sect_len == 0) return result;
-    double sect_ab = norm_distance((sect_len != 0) + ab_len, sect_len + sect_ab_len);
-    double sect_ba = norm_distance((sect_len != 0) + ba_len, sect_len + sect_ba_len);
-    if (sect_ab > result) result = sect_ab;
-    return sect_ba > result ? sect_ba : result;
+    return sect > result ? sect : result;
 }
 
 /* ---- ranking ----------------------------------------------------------------------- */
@@ -550,8 +557,8 @@ static PyObject *rank(PyObject *self, PyObject *args)
             for (int64_t e = starts[leaders[l].topic]; e < starts[leaders[l].topic + 1]; e++)
                 keep_best(close, &nc, k, e, row[e]);
             double ratio = 0.0;
-            for (Py_ssize_t c = 0; c < nc; c++) {
-                double r = token_set_ratio(qtok, nq, &ex, close[c].topic, ab, ba);
+            for (Py_ssize_t c = 0; c < nc && ratio < 100.0; c++) {
+                double r = token_set_ratio(qtok, nq, &ex, close[c].topic, ab, ba, ratio);
                 if (r < 0) oom = 1;
                 if (r > ratio) ratio = r;
             }
@@ -624,7 +631,7 @@ static PyObject *ratio(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i < nb; i++) tok_ids[i] = (int32_t)i, voc_ptr[i + 1] = voc_ptr[i] + tb[i].len;
     int32_t tok_ptr[2] = {0, (int32_t)nb};
     const Examples ex = {tok_ptr, tok_ids, voc_ptr, cb};
-    double r = token_set_ratio(ta, PyList_GET_SIZE(a), &ex, 0, ab, ba);
+    double r = token_set_ratio(ta, PyList_GET_SIZE(a), &ex, 0, ab, ba, -1.0);
     out = r < 0 ? PyErr_NoMemory() : PyFloat_FromDouble(r);
 done:
     Py_XDECREF(vocab);
@@ -734,17 +741,32 @@ static PyObject *nearest(PyObject *self, PyObject *args)
         best = NULL;
         goto done;
     }
+    /* A word of up to 64 Latin-1 letters (folded words are ASCII) is the bit pattern of a
+     * bit-parallel LCS against every choice; built once, not once per choice as in lcs(). */
+    uint64_t match[256] = {0};
+    int narrow = m <= 64 && PyUnicode_KIND(word) == PyUnicode_1BYTE_KIND;
+    for (Py_ssize_t i = 0; narrow && i < m; i++) match[a[i]] |= (uint64_t)1 << i;
+    const uint64_t mask = m == 64 ? ~(uint64_t)0 : (((uint64_t)1 << m) - 1);
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(choices); i++) {
         PyObject *choice = PyList_GET_ITEM(choices, i);
-        Py_ssize_t n = PyUnicode_GET_LENGTH(choice), lensum = m + n;
-        if (PyUnicode_AsUCS4(choice, b, longest + 1, 0) == NULL) {
-            best = NULL;
-            goto done;
-        }
-        Py_ssize_t common = lcs(a, m, b, n);
-        if (common < 0) {
-            best = PyErr_NoMemory();
-            goto done;
+        Py_ssize_t n = PyUnicode_GET_LENGTH(choice), lensum = m + n, common;
+        if (narrow && PyUnicode_KIND(choice) == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *c = PyUnicode_1BYTE_DATA(choice);
+            uint64_t v = ~(uint64_t)0;
+            for (Py_ssize_t j = 0; j < n; j++) {
+                uint64_t u = v & match[c[j]];
+                v = (v + u) | (v - u);
+            }
+            common = (Py_ssize_t)__builtin_popcountll(~v & mask);
+        } else {
+            if (PyUnicode_AsUCS4(choice, b, longest + 1, 0) == NULL) {
+                best = NULL;
+                goto done;
+            }
+            if ((common = lcs(a, m, b, n)) < 0) {
+                best = PyErr_NoMemory();
+                goto done;
+            }
         }
         /* rapidfuzz's operations: a normalised similarity, cut off, then scaled */
         double similarity = lensum > 0 ? 1.0 - (double)(lensum - 2 * common) / (double)lensum : 1.0;
