@@ -264,16 +264,16 @@ static PyObject *lookup(PyObject *token, PyObject *word, PyObject *cache)
     return found;
 }
 
-/* Append a Word's feature ids and weights (its first two fields). */
+/* Append a Word's feature ids and weights (its first two fields: int64 and float64 bytes). */
 static int append(Features *f, PyObject *found)
 {
-    Py_buffer ids, weights;
-    if (view(PyTuple_GET_ITEM(found, 0), &ids, 'q', 8)) return -1;
-    if (view(PyTuple_GET_ITEM(found, 1), &weights, 'd', 8)) {
-        PyBuffer_Release(&ids);
+    PyObject *ids = PyTuple_GET_ITEM(found, 0), *weights = PyTuple_GET_ITEM(found, 1);
+    if (!PyBytes_Check(ids) || !PyBytes_Check(weights)) {
+        PyErr_SetString(PyExc_TypeError, "a Word's ids and weights must be bytes");
         return -1;
     }
-    Py_ssize_t n = ids.len / 8, ok = n == weights.len / 8;
+    Py_ssize_t n = PyBytes_GET_SIZE(ids) / 8, ok = PyBytes_GET_SIZE(ids) == n * 8 &&
+                                                   PyBytes_GET_SIZE(weights) == n * 8;
     if (ok && f->n + n > f->cap) {
         Py_ssize_t cap = 2 * (f->n + n) + 64;
         int64_t *i = realloc(f->ids, sizeof(int64_t) * (size_t)cap);
@@ -286,12 +286,10 @@ static int append(Features *f, PyObject *found)
         PyErr_SetString(PyExc_ValueError, "a word's ids and weights differ in length");
     }
     if (ok) {
-        memcpy(f->ids + f->n, ids.buf, (size_t)n * sizeof(int64_t));
-        memcpy(f->weights + f->n, weights.buf, (size_t)n * sizeof(double));
+        memcpy(f->ids + f->n, PyBytes_AS_STRING(ids), (size_t)n * sizeof(int64_t));
+        memcpy(f->weights + f->n, PyBytes_AS_STRING(weights), (size_t)n * sizeof(double));
         f->n += n;
     }
-    PyBuffer_Release(&ids);
-    PyBuffer_Release(&weights);
     return ok ? 0 : -1;
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from markupsafe import escape
 
@@ -34,8 +35,9 @@ CATEGORY_LABELS = {
 MENU_CATEGORIES = tuple(c for c in CATEGORIES if c in CATEGORY_LABELS)
 
 
-@dataclass(frozen=True)
-class Button:
+class Button(NamedTuple):
+    """A button's label and its callback data (a tuple: keyboards are hashed per message)."""
+
     text: str
     data: str
 

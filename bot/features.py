@@ -43,8 +43,10 @@ def named_features(word: str) -> list[tuple[str, float]]:
 class Word(NamedTuple):
     """What the index knows of one query word (a tuple: thousands are made per second)."""
 
-    ids: np.ndarray  # ids of the word's features the index has
-    weights: np.ndarray
+    # The ids of the word's features the index has, and their weights, as the bytes of
+    # int64 and float64 arrays: bot._kernel reads bytes directly (numpy: np.frombuffer).
+    ids: bytes
+    weights: bytes
     unseen: float  # squared weight of the features the index has never seen
     known: bool  # a word of the index's vocabulary (typo correction leaves it alone)
     correction: str | None  # the nearest vocabulary word, for an unknown word close to one
@@ -110,13 +112,12 @@ class FeatureSpace:
         pos = self.positions.get(word)
         if pos is not None:
             lo, hi = self.offsets[pos], self.offsets[pos + 1]
-            ids, weights, unseen = self.word_ids[lo:hi], self.word_weights[lo:hi], 0.0
+            ids, weights = self.word_ids[lo:hi].tobytes(), self.word_weights[lo:hi].tobytes()
+            unseen = 0.0
         elif self._kernel is not None:
-            raw_ids, raw_weights, unseen = self._kernel.word_features(
+            ids, weights, unseen = self._kernel.word_features(
                 word, self.ids, PREFIX, NGRAMS, WEIGHTS
             )
-            ids = np.frombuffer(raw_ids, dtype=np.int64)
-            weights = np.frombuffer(raw_weights, dtype=np.float64)
         else:
             found_ids, found_weights, unseen, get = [], [], 0.0, self.ids.get
             for name, weight in named_features(word):
@@ -126,8 +127,8 @@ class FeatureSpace:
                 else:
                     found_ids.append(feature)
                     found_weights.append(weight)
-            ids = np.array(found_ids, dtype=np.int64)
-            weights = np.array(found_weights, dtype=np.float64)
+            ids = np.array(found_ids, dtype=np.int64).tobytes()
+            weights = np.array(found_weights, dtype=np.float64).tobytes()
         known_word = word in self.vocabulary
         correction = None
         if not known_word and len(word) >= CORRECTABLE:
@@ -177,15 +178,12 @@ class FeatureSpace:
             size = 0
             for token in text.split():
                 word = self.word(token)
-                parts_ids.append(word.ids)
-                parts_weights.append(word.weights)
-                size += len(word.ids)
-                if word.correction is not None:
-                    fixed = self.word(word.correction)
-                    parts_ids.append(fixed.ids)
-                    parts_weights.append(fixed.weights)
-                    size += len(fixed.ids)
-                elif not word.known:
+                found = [word] if word.correction is None else [word, self.word(word.correction)]
+                for each in found:
+                    parts_ids.append(np.frombuffer(each.ids, dtype=np.int64))
+                    parts_weights.append(np.frombuffer(each.weights, dtype=np.float64))
+                    size += len(parts_ids[-1])
+                if word.correction is None and not word.known:
                     unseen[q] += word.unseen
             sizes.append(size)
         return sizes, parts_ids, parts_weights, unseen

@@ -14,7 +14,7 @@ class Verdict(Enum):
     DROP = "drop"  # later messages of the same flood: ignore them quietly
 
 
-@dataclass
+@dataclass(slots=True)
 class _Bucket:
     tokens: float
     updated: float

@@ -35,7 +35,8 @@ def test_named_features_of_a_word() -> None:
 def test_vocabulary_words_have_all_their_features(space: FeatureSpace) -> None:
     word = space.word("pogoda")
     assert word.known and word.correction is None and word.unseen == 0.0
-    assert sorted(word.ids.tolist()) == sorted(space.ids[n] for n, _ in named_features("pogoda"))
+    ids = np.frombuffer(word.ids, dtype=np.int64).tolist()
+    assert sorted(ids) == sorted(space.ids[n] for n, _ in named_features("pogoda"))
 
 
 def test_an_unknown_word_is_corrected_to_the_nearest_vocabulary_word(space: FeatureSpace) -> None:

@@ -125,8 +125,8 @@ def test_the_kernel_collects_the_features_python_does(library: Library) -> None:
     # An unknown word's own features, as named_features names them.
     for word in ["moshenikki", "zvonat", "q", "ab", "xyzxyzxyz", "12345"]:
         mine, theirs = compiled.word(word), plain.word(word)
-        assert mine.ids.tolist() == theirs.ids.tolist()
-        assert mine.weights.tolist() == theirs.weights.tolist()
+        assert mine.ids == theirs.ids
+        assert mine.weights == theirs.weights
         assert (mine.unseen, mine.known, mine.correction) == (
             theirs.unseen, theirs.known, theirs.correction,
         )  # fmt: skip
