@@ -782,7 +782,94 @@ done:
     return best;
 }
 
+PyDoc_STRVAR(fold_doc,
+"fold(text, table, digraphs) -> str | None\n\n"
+"The end of bot.text.fold for a text already NFC-normalised and case-folded: `table` maps\n"
+"code points below its length (a str, or None to keep the character), then each (src, dst)\n"
+"of `digraphs` is replaced in turn, repeated letters a-z are collapsed and the runs of a-z\n"
+"and 0-9 are joined by single spaces. None when a character outside ASCII is left: that\n"
+"text needs the Python path (accents are stripped there).");
+
+static PyObject *fold(PyObject *self, PyObject *args)
+{
+    PyObject *text, *table, *digraphs;
+    if (!PyArg_ParseTuple(args, "UO!O!", &text, &PyTuple_Type, &table, &PyTuple_Type,
+                          &digraphs))
+        return NULL;
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(text), size = PyTuple_GET_SIZE(table);
+    /* Every mapped character becomes at most `widest` ASCII characters. */
+    Py_ssize_t widest = 1;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *to = PyTuple_GET_ITEM(table, i);
+        if (to != Py_None && (!PyUnicode_Check(to) || !PyUnicode_IS_ASCII(to))) {
+            PyErr_SetString(PyExc_TypeError, "table items must be ASCII str or None");
+            return NULL;
+        }
+        if (to != Py_None && PyUnicode_GET_LENGTH(to) > widest) widest = PyUnicode_GET_LENGTH(to);
+    }
+    char *buf = malloc((size_t)(len * widest + 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    PyObject *result = NULL;
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        PyObject *to = (Py_ssize_t)c < size ? PyTuple_GET_ITEM(table, c) : Py_None;
+        if (to != Py_None) {
+            Py_ssize_t k = PyUnicode_GET_LENGTH(to);
+            memcpy(buf + n, PyUnicode_1BYTE_DATA(to), (size_t)k);
+            n += k;
+        } else if (c < 128) {
+            buf[n++] = (char)c;
+        } else {
+            result = Py_NewRef(Py_None);  /* accents and the like: the Python path */
+            goto done;
+        }
+    }
+    /* Each replacement in turn, left to right, as str.replace does; none is longer. */
+    for (Py_ssize_t d = 0; d < PyTuple_GET_SIZE(digraphs); d++) {
+        const char *src, *dst;
+        Py_ssize_t ls, ld;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(digraphs, d), "s#s#", &src, &ls, &dst, &ld))
+            goto done;
+        if (ls == 0 || ld > ls) {
+            PyErr_SetString(PyExc_ValueError, "a replacement must not be empty or longer");
+            goto done;
+        }
+        Py_ssize_t w = 0;
+        for (Py_ssize_t r = 0; r < n;) {
+            if (r + ls <= n && memcmp(buf + r, src, (size_t)ls) == 0) {
+                memmove(buf + w, dst, (size_t)ld);
+                w += ld, r += ls;
+            } else {
+                buf[w++] = buf[r++];
+            }
+        }
+        n = w;
+    }
+    /* Repeated letters collapse; words are the runs of a-z and 0-9, one space between. */
+    Py_ssize_t w = 0;
+    char last = 0;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        char c = buf[r];
+        int letter = c >= 'a' && c <= 'z', word = letter || (c >= '0' && c <= '9');
+        if (letter && c == last) continue;
+        if (word) {
+            if (w > 0 && !(last >= 'a' && last <= 'z') && !(last >= '0' && last <= '9'))
+                buf[w++] = ' ';
+            buf[w++] = c;
+        }
+        last = c;
+    }
+    result = PyUnicode_DecodeASCII(buf, w, NULL);
+done:
+    free(buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"fold", fold, METH_VARARGS, fold_doc},
     {"nearest", nearest, METH_VARARGS, nearest_doc},
     {"word_features", word_features, METH_VARARGS, word_features_doc},
     {"collect", collect, METH_VARARGS, collect_doc},

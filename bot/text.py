@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from bot.kernel import compiled as _kernel
+
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 KAZAKH_LATIN_LETTERS = frozenset("äğñöşūüıç")
 _KAZAKH_ONLY = KAZAKH_LETTERS | KAZAKH_LATIN_LETTERS
@@ -33,6 +35,8 @@ _LATIN = {
 _DIGRAPHS = (("zzh", "zh"), ("kh", "h"), ("ts", "c"), ("ya", "ia"), ("yu", "iu"), ("yo", "e"))
 
 _TABLE = str.maketrans({**_CYRILLIC, **_LATIN})
+# The same table as bot._kernel.fold reads it: code point → replacement, or None to keep.
+_KERNEL_TABLE = tuple(_TABLE.get(c) for c in range(max(_TABLE) + 1))
 _WORD = re.compile(r"[0-9a-z]+")
 # The repeats of a letter after its first occurrence: deleting them needs no replacement
 # template, which costs re.sub more than the matching does.
@@ -53,7 +57,17 @@ def clean(text: str) -> str:
 def fold(text: str) -> str:
     """Fold any script and spelling of ru/kk onto the Latin skeleton, one space between words."""
     # Not clean(): spacing does not matter (only the words are kept) and the table maps ё.
-    text = unicodedata.normalize("NFC", text).casefold().translate(_TABLE)
+    text = unicodedata.normalize("NFC", text).casefold()
+    if _kernel is not None:  # the same steps in C; None for the rare text with accents
+        folded = _kernel.fold(text, _KERNEL_TABLE, _DIGRAPHS)
+        if folded is not None:
+            return folded
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    """Fold a normalised, case-folded text (see `fold`)."""
+    text = text.translate(_TABLE)
     if not text.isascii():
         # Strip what is left of accents (é in foreign words); emoji and punctuation go below.
         decomposed = unicodedata.normalize("NFKD", text)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
 import pytest
 
+from bot import text
+from bot.kernel import compiled
+from bot.library import Library
 from bot.text import articles, char_ngrams, clean, fold, has_letters, kazakh_script_evidence, words
 
 
@@ -170,3 +176,30 @@ def test_char_ngrams_are_padded() -> None:
     assert char_ngrams("ab", (3,)) == [" ab", "ab "]
     assert char_ngrams("ab", (5,)) == []
     assert char_ngrams("abc", (3, 4)) == [" ab", "abc", "bc ", " abc", "abc "]
+
+
+@pytest.mark.skipif(compiled is None, reason="the C kernel was not built")
+def test_the_kernel_folds_as_python_does(library: Library) -> None:
+    assert compiled is not None
+    rng = random.Random(4)
+    # Letters the table maps, and what it does not: accents, emoji, other scripts' letters.
+    mapped = (
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" "әғқңөұүһі" "АЁҚҰӘ" "abcdefghijklmnopqrstuvwxyz"
+        "äğñöşūüıç" "ÄŞ" "0123456789" "  \t\n.,!?-()" "khtsyayuyozzh"
+    )  # fmt: skip
+    other = "—«»🙂👍é\u0301ﬁ²ўİ"
+
+    def sample(alphabet: str) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+
+    texts = [sample(mapped) for _ in range(5000)] + [sample(mapped + other) for _ in range(500)]
+    texts += [t for topic in library.kb for t in [topic.title, *topic.questions, topic.body]]
+    texts += ["", "ссс", "kkh", "zzzh", "tss", "yya", "a-a", "aa11aa", "ъь", "ЯЮЁ"]
+    in_c = 0
+    for given in texts:
+        normalised = unicodedata.normalize("NFC", given).casefold()
+        mine = compiled.fold(normalised, text._KERNEL_TABLE, text._DIGRAPHS)
+        in_c += mine is not None
+        assert mine in (None, text._fold(normalised)), given
+        assert fold(given) == text._fold(normalised), given
+    assert in_c > 5000  # the C path, not the fallback, is what was compared
