@@ -1,4 +1,4 @@
-/* The ranking's inner loop in C: bot.ranking.Ranker falls back to numpy when this module
+/* The matcher's inner loops in C: bot.ranking.Ranker falls back to numpy when this module
  * was not compiled, and the tests check that both give the same ranking.
  *
  * For each question of a batch, rank() builds the query vector, takes its dot product with
@@ -8,6 +8,10 @@
  * examples tokenised once, at index time, instead of at every comparison.
  *
  * numpy's cost is per call; here the cost is per posting, which is what the work is.
+ *
+ * The rest serves the words of a question: collect() and word_features() (bot.features),
+ * nearest() (typo correction, as rapidfuzz's extractOne) and fold() (the end of bot.text.fold).
+ * Each has a Python twin that is the fallback and the reference the tests compare with.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -879,7 +883,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "bot._kernel", "The ranking's inner loop in C (see bot.ranking).",
+    PyModuleDef_HEAD_INIT, "bot._kernel", "The matcher's inner loops in C (see bot.ranking).",
     -1, methods,
 };
 
