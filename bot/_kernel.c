@@ -794,6 +794,8 @@ PyDoc_STRVAR(fold_doc,
 "and 0-9 are joined by single spaces. None when a character outside ASCII is left: that\n"
 "text needs the Python path (accents are stripped there).");
 
+#define FOLD_WIDEST 4 /* characters a table item may map to (bot.text's longest is 2) */
+
 static PyObject *fold(PyObject *self, PyObject *args)
 {
     PyObject *text, *table, *digraphs;
@@ -803,17 +805,7 @@ static PyObject *fold(PyObject *self, PyObject *args)
     const int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     const Py_ssize_t len = PyUnicode_GET_LENGTH(text), size = PyTuple_GET_SIZE(table);
-    /* Every mapped character becomes at most `widest` ASCII characters. */
-    Py_ssize_t widest = 1;
-    for (Py_ssize_t i = 0; i < size; i++) {
-        PyObject *to = PyTuple_GET_ITEM(table, i);
-        if (to != Py_None && (!PyUnicode_Check(to) || !PyUnicode_IS_ASCII(to))) {
-            PyErr_SetString(PyExc_TypeError, "table items must be ASCII str or None");
-            return NULL;
-        }
-        if (to != Py_None && PyUnicode_GET_LENGTH(to) > widest) widest = PyUnicode_GET_LENGTH(to);
-    }
-    char *buf = malloc((size_t)(len * widest + 1));
+    char *buf = malloc((size_t)(len * FOLD_WIDEST + 1));
     if (buf == NULL) return PyErr_NoMemory();
     PyObject *result = NULL;
     Py_ssize_t n = 0;
@@ -821,6 +813,12 @@ static PyObject *fold(PyObject *self, PyObject *args)
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         PyObject *to = (Py_ssize_t)c < size ? PyTuple_GET_ITEM(table, c) : Py_None;
         if (to != Py_None) {
+            if (!PyUnicode_Check(to) || !PyUnicode_IS_ASCII(to) ||
+                PyUnicode_GET_LENGTH(to) > FOLD_WIDEST) {
+                PyErr_SetString(PyExc_TypeError, "table items must be None or ASCII str of "
+                                                 "at most " Py_STRINGIFY(FOLD_WIDEST) " chars");
+                goto done;
+            }
             Py_ssize_t k = PyUnicode_GET_LENGTH(to);
             memcpy(buf + n, PyUnicode_1BYTE_DATA(to), (size_t)k);
             n += k;

@@ -203,3 +203,13 @@ def test_the_kernel_folds_as_python_does(library: Library) -> None:
         assert mine in (None, text._fold(normalised)), given
         assert fold(given) == text._fold(normalised), given
     assert in_c > 5000  # the C path, not the fallback, is what was compared
+
+
+@pytest.mark.skipif(compiled is None, reason="the C kernel was not built")
+def test_the_kernel_refuses_a_table_it_cannot_hold() -> None:
+    assert compiled is not None
+    with pytest.raises(TypeError, match="ASCII"):
+        compiled.fold("a", ("x" * 5,) * 128, ())
+    with pytest.raises(TypeError, match="ASCII"):
+        compiled.fold("a", ("ж",) * 128, ())
+    assert compiled.fold("b", ("x" * 5,) * 10, ()) == "b"  # items past the text's letters: unread
