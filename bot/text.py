@@ -42,9 +42,9 @@ _WORD = re.compile(r"[0-9a-z]+")
 # template, which costs re.sub more than the matching does.
 _REPEATS = re.compile(r"(?<=([a-z]))\1+")
 _SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 # An article number: "115-1", "ст.232-1", "214 - 2 бап", "456.2". Neither part may touch
 # another number ("28.04.2026", "2025-01-15" are dates), and articles never start with 0.
-_DIGIT = re.compile(r"\d")
 _ARTICLE = re.compile(r"(?<!\d)(?<!\d[.\-–—])([1-9]\d{1,2})\s*[-–—.]\s*(\d{1,2})(?!\d)(?![.,\-]\d)")
 
 
