@@ -10,8 +10,9 @@
  * numpy's cost is per call; here the cost is per posting, which is what the work is.
  *
  * The rest serves the words of a question: collect() and word_features() (bot.features),
- * nearest() (typo correction, as rapidfuzz's extractOne) and fold() (the end of bot.text.fold).
- * Each has a Python twin that is the fallback and the reference the tests compare with.
+ * odds() (bot.language), both looking names up in name_table()s, nearest() (typo correction,
+ * as rapidfuzz's extractOne) and fold() (the end of bot.text.fold). Each has a Python twin
+ * that is the fallback and the reference the tests compare with.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -641,12 +642,163 @@ done:
     return out;
 }
 
+/* ---- name tables -------------------------------------------------------------------- */
+
+/* A name of at most 7 one-byte characters (an n-gram, a prefix, a short word: nearly every
+ * feature name) packed into 64 bits: its length in the top byte, its characters below, so
+ * distinct names have distinct keys and no key is 0, which marks an empty slot. Looking such
+ * a name up in a table of keys costs one cache line, where a dict of str costs a new string
+ * and about three (its slot, its entry, the key's characters): an unseen word has some
+ * thirty names to look up (benchmarks/pipeline_bench.py). */
+#define PACKED_MAX 7
+
+static int pack(const char *tag, Py_ssize_t ntag, const Py_UCS1 *s, Py_ssize_t n, uint64_t *key)
+{
+    if (ntag + n < 1 || ntag + n > PACKED_MAX) return 0;
+    uint64_t k = (uint64_t)(ntag + n) << 56;
+    for (Py_ssize_t i = 0; i < ntag; i++) k |= (uint64_t)(unsigned char)tag[i] << (8 * i);
+    for (Py_ssize_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * (ntag + i));
+    *key = k;
+    return 1;
+}
+
+/* A table is the bytes of uint64 words: log2 of its slot count, the values per slot, then
+ * the slots, each a key and its values (int64 or float64 bits). Open addressing, linear
+ * probing, at most half full. */
+typedef struct {
+    const uint64_t *slots;
+    uint64_t mask, stride;
+    unsigned shift;
+} Table;
+
+static int table_view(PyObject *bytes, uint64_t width, Table *t)
+{
+    const Py_ssize_t size = PyBytes_GET_SIZE(bytes);
+    const uint64_t *words = (const uint64_t *)PyBytes_AS_STRING(bytes);
+    if (size < 16 || words[0] < 1 || words[0] > 40 || words[1] != width ||
+        (uint64_t)size != 8 * (2 + ((uint64_t)1 << words[0]) * (1 + width))) {
+        PyErr_SetString(PyExc_ValueError, "not a name table of that width");
+        return -1;
+    }
+    t->slots = words + 2, t->mask = ((uint64_t)1 << words[0]) - 1, t->stride = 1 + width;
+    t->shift = 64 - (unsigned)words[0];
+    return 0;
+}
+
+/* The values of a key, or NULL when the table does not have it. */
+static const uint64_t *probe(const Table *t, uint64_t key)
+{
+    for (uint64_t h = (key * 0x9E3779B97F4A7C15ULL) >> t->shift;; h = (h + 1) & t->mask) {
+        const uint64_t *slot = t->slots + h * t->stride;
+        if (slot[0] == key) return slot + 1;
+        if (slot[0] == 0) return NULL;
+    }
+}
+
+PyDoc_STRVAR(name_table_doc,
+"name_table(names, values, width) -> bytes\n\n"
+"A table of the names that pack (at most 7 one-byte characters), each with its `width`\n"
+"values: names[i]'s are values[i * width:(i + 1) * width], 8 bytes each (int64 or float64).\n"
+"Names that do not pack are left out: look them up where they came from.");
+
+static PyObject *name_table(PyObject *self, PyObject *args)
+{
+    PyObject *names;
+    Py_buffer values;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "O!y*n", &PyList_Type, &names, &values, &width)) return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t n = PyList_GET_SIZE(names);
+    if (width < 1 || values.len != n * width * 8) {
+        PyErr_SetString(PyExc_ValueError, "values must be width 8-byte items per name");
+        goto done;
+    }
+    Py_ssize_t packed = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyList_GET_ITEM(names, i);
+        if (!PyUnicode_Check(name)) {
+            PyErr_SetString(PyExc_TypeError, "names must be str");
+            goto done;
+        }
+        packed += PyUnicode_KIND(name) == PyUnicode_1BYTE_KIND &&
+                  PyUnicode_GET_LENGTH(name) >= 1 && PyUnicode_GET_LENGTH(name) <= PACKED_MAX;
+    }
+    unsigned bits = 1;
+    while (((Py_ssize_t)1 << bits) < 2 * packed + 1) bits++;
+    const Py_ssize_t stride = 1 + width, slots = (Py_ssize_t)1 << bits;
+    result = PyBytes_FromStringAndSize(NULL, 8 * (2 + slots * stride));
+    if (result == NULL) goto done;
+    uint64_t *words = (uint64_t *)PyBytes_AS_STRING(result);
+    memset(words, 0, (size_t)(8 * (2 + slots * stride)));
+    words[0] = bits, words[1] = (uint64_t)width;
+    Table t;
+    if (table_view(result, (uint64_t)width, &t) < 0) {
+        Py_CLEAR(result);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyList_GET_ITEM(names, i);
+        uint64_t key;
+        if (PyUnicode_KIND(name) != PyUnicode_1BYTE_KIND ||
+            !pack("", 0, PyUnicode_1BYTE_DATA(name), PyUnicode_GET_LENGTH(name), &key))
+            continue;
+        uint64_t h = (key * 0x9E3779B97F4A7C15ULL) >> t.shift;
+        while (words[2 + h * stride] != 0 && words[2 + h * stride] != key) h = (h + 1) & t.mask;
+        words[2 + h * stride] = key;
+        memcpy(words + 2 + h * stride + 1, (const char *)values.buf + i * width * 8,
+               (size_t)width * 8);
+    }
+done:
+    PyBuffer_Release(&values);
+    return result;
+}
+
+/* Look the name tag + chars up: in the table when it packs, else in `dict` (a new str). The
+ * values are copied to out (width of them); returns 1 if found, 0 if not, -1 on error. */
+static int find_name(const Table *t, PyObject *dict, const char *tag, const Py_UCS1 *chars,
+                     Py_ssize_t n, uint64_t *out)
+{
+    const Py_ssize_t ntag = (Py_ssize_t)strlen(tag);
+    uint64_t key;
+    if (pack(tag, ntag, chars, n, &key)) {
+        const uint64_t *found = probe(t, key);
+        if (found != NULL) memcpy(out, found, (size_t)(t->stride - 1) * 8);
+        return found != NULL;
+    }
+    Py_UCS1 widest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) widest = chars[i] > widest ? chars[i] : widest;
+    PyObject *name = PyUnicode_New(ntag + n, widest); /* ASCII when it is: equal to dict keys */
+    if (name == NULL) return -1;
+    memcpy(PyUnicode_1BYTE_DATA(name), tag, (size_t)ntag);
+    memcpy(PyUnicode_1BYTE_DATA(name) + ntag, chars, (size_t)n);
+    PyObject *value = PyDict_GetItemWithError(dict, name);
+    Py_DECREF(name);
+    if (value == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (t->stride == 2 && PyLong_Check(value)) {
+        int64_t v = PyLong_AsLongLong(value);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        memcpy(out, &v, 8);
+        return 1;
+    }
+    if (PyTuple_Check(value) && PyTuple_GET_SIZE(value) == (Py_ssize_t)t->stride - 1) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(value); i++) {
+            double v = PyFloat_AsDouble(PyTuple_GET_ITEM(value, i));
+            if (v == -1.0 && PyErr_Occurred()) return -1;
+            memcpy(out + i, &v, 8);
+        }
+        return 1;
+    }
+    PyErr_SetString(PyExc_TypeError, "a name's value must be an int or a tuple of floats");
+    return -1;
+}
+
 PyDoc_STRVAR(word_features_doc,
-"word_features(word, ids, prefix, sizes, weights) -> (ids, weights, unseen)\n\n"
+"word_features(word, ids, table, prefix, sizes, weights) -> (ids, weights, unseen)\n\n"
 "The features of a word the index does not have, as bot.features.named_features names them:\n"
 "the word, its prefix, its character n-grams padded with a space at each end. Returns the\n"
 "ids (int64 bytes) and weights (float64 bytes) of those in `ids`, and the sum of the others'\n"
-"squared sublinear weights. `weights` are the word's, the prefix's and an n-gram's.");
+"squared sublinear weights. `weights` are the word's, the prefix's and an n-gram's. `table`\n"
+"is name_table() of `ids` (width 1): names that pack are looked up there.");
 
 static double sublinear(double w) { return w >= 1.0 ? 1.0 + log(w) : w; }
 
@@ -669,45 +821,109 @@ static int feature(PyObject *name, PyObject *ids, double weight, int64_t *out_id
     return 0;
 }
 
+/* Look one feature name up (see find_name): append its id and weight, or add it to the
+ * unseen sum, as feature() does. */
+static int packed_feature(const Table *t, PyObject *ids, const char *tag, const Py_UCS1 *chars,
+                          Py_ssize_t n, double weight, int64_t *out_ids, double *out_w,
+                          Py_ssize_t *count, double *unseen)
+{
+    uint64_t id;
+    int found = find_name(t, ids, tag, chars, n, &id);
+    if (found > 0) {
+        out_ids[*count] = (int64_t)id, out_w[(*count)++] = weight;
+    } else if (found == 0) {
+        double s = sublinear(weight);
+        *unseen += s * s;
+    }
+    return found < 0 ? -1 : 0;
+}
+
+/* The features of a word of one-byte characters: feature() for each name, but with most
+ * names found in the table instead of the dict. Same names in the same order as
+ * named_features, so the unseen sum adds up alike. */
+static int packed_features(PyObject *word, const Table *t, PyObject *ids, Py_ssize_t prefix,
+                           PyObject *sizes, const double *weights, int64_t *out_ids,
+                           double *out_w, Py_ssize_t *n, double *unseen)
+{
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+    Py_UCS1 *padded = malloc((size_t)len + 2);
+    if (padded == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    padded[0] = padded[len + 1] = ' ';
+    memcpy(padded + 1, PyUnicode_1BYTE_DATA(word), (size_t)len);
+    int failed = packed_feature(t, ids, "w:", padded + 1, len, weights[0], out_ids, out_w, n,
+                                unseen);
+    if (!failed && len > prefix)
+        failed = packed_feature(t, ids, "p:", padded + 1, prefix, weights[1], out_ids, out_w, n,
+                                unseen);
+    for (Py_ssize_t s = 0; !failed && s < PyTuple_GET_SIZE(sizes); s++) {
+        Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, s));
+        failed = size == -1 && PyErr_Occurred();
+        for (Py_ssize_t i = 0; !failed && size >= 1 && i + size <= len + 2; i++)
+            failed = packed_feature(t, ids, "", padded + i, size, weights[2], out_ids, out_w, n,
+                                    unseen);
+    }
+    free(padded);
+    return failed ? -1 : 0;
+}
+
 static PyObject *word_features(PyObject *self, PyObject *args)
 {
-    PyObject *word, *ids, *sizes;
+    PyObject *word, *ids, *table, *sizes;
     Py_ssize_t prefix;
-    double ww, pw, gw;
-    if (!PyArg_ParseTuple(args, "UO!nO!(ddd)", &word, &PyDict_Type, &ids, &prefix,
-                          &PyTuple_Type, &sizes, &ww, &pw, &gw))
+    double weights[3];
+    if (!PyArg_ParseTuple(args, "UO!O!nO!(ddd)", &word, &PyDict_Type, &ids, &PyBytes_Type,
+                          &table, &prefix, &PyTuple_Type, &sizes, &weights[0], &weights[1],
+                          &weights[2]))
         return NULL;
+    Table t;
+    if (table_view(table, 1, &t) < 0) return NULL;
+    if (prefix < 0) {
+        PyErr_SetString(PyExc_ValueError, "prefix must not be negative");
+        return NULL;
+    }
     Py_ssize_t len = PyUnicode_GET_LENGTH(word);
     /* A size that is not an int fails below, in PyLong_AsSsize_t. */
     Py_ssize_t most = 2 + PyTuple_GET_SIZE(sizes) * (len + 2);
     int64_t *out_ids = malloc(sizeof(int64_t) * (size_t)most);
     double *out_w = malloc(sizeof(double) * (size_t)most);
-    PyObject *padded = PyUnicode_FromFormat(" %U ", word), *result = NULL;
+    PyObject *result = NULL, *padded = NULL;
     Py_ssize_t n = 0;
     double unseen = 0.0;
-    if (!out_ids || !out_w || !padded) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
+    if (!out_ids || !out_w) {
+        PyErr_NoMemory();
         goto done;
     }
-    /* Same order as named_features, so the unseen sum adds up in the same order. */
-    if (feature(PyUnicode_FromFormat("w:%U", word), ids, ww, out_ids, out_w, &n, &unseen))
+    if (PyUnicode_KIND(word) == PyUnicode_1BYTE_KIND) {
+        if (packed_features(word, &t, ids, prefix, sizes, weights, out_ids, out_w, &n,
+                            &unseen) < 0)
+            goto done;
+        goto built;
+    }
+    /* Wider characters (folded words never have them): every name through the dict. */
+    if ((padded = PyUnicode_FromFormat(" %U ", word)) == NULL) goto done;
+    if (feature(PyUnicode_FromFormat("w:%U", word), ids, weights[0], out_ids, out_w, &n,
+                &unseen))
         goto done;
     if (len > prefix) {
         PyObject *head = PyUnicode_Substring(word, 0, prefix);
         if (head == NULL) goto done;
         PyObject *name = PyUnicode_FromFormat("p:%U", head);
         Py_DECREF(head);
-        if (feature(name, ids, pw, out_ids, out_w, &n, &unseen)) goto done;
+        if (feature(name, ids, weights[1], out_ids, out_w, &n, &unseen)) goto done;
     }
     for (Py_ssize_t s = 0; s < PyTuple_GET_SIZE(sizes); s++) {
         Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, s));
         if (size == -1 && PyErr_Occurred()) goto done;
         if (size < 1) continue;
         for (Py_ssize_t i = 0; i + size <= len + 2; i++)
-            if (feature(PyUnicode_Substring(padded, i, i + size), ids, gw, out_ids, out_w, &n,
-                        &unseen))
+            if (feature(PyUnicode_Substring(padded, i, i + size), ids, weights[2], out_ids,
+                        out_w, &n, &unseen))
                 goto done;
     }
+built:
     result = Py_BuildValue("(y#y#d)", (const char *)out_ids, n * (Py_ssize_t)sizeof(int64_t),
                            (const char *)out_w, n * (Py_ssize_t)sizeof(double), unseen);
 done:
@@ -716,17 +932,103 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(odds_doc,
+"odds(word, table, pairs) -> float | None\n\n"
+"bot.language.LanguageDetector._odds: the sum of kk's log-likelihoods of the word's features\n"
+"('w:' + word, then its padded 3-grams) minus the sum of ru's, over the features `pairs`\n"
+"has. pairs: feature → (kk, ru); table: name_table() of it (width 2). None when the word has\n"
+"characters wider than a byte.");
+
+static PyObject *odds(PyObject *self, PyObject *args)
+{
+    PyObject *word, *table, *pairs;
+    if (!PyArg_ParseTuple(args, "UO!O!", &word, &PyBytes_Type, &table, &PyDict_Type, &pairs))
+        return NULL;
+    Table t;
+    if (table_view(table, 2, &t) < 0) return NULL;
+    if (PyUnicode_KIND(word) != PyUnicode_1BYTE_KIND) Py_RETURN_NONE;
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+    Py_UCS1 *padded = malloc((size_t)len + 2);
+    if (padded == NULL) return PyErr_NoMemory();
+    padded[0] = padded[len + 1] = ' ';
+    memcpy(padded + 1, PyUnicode_1BYTE_DATA(word), (size_t)len);
+    double kk = 0.0, ru = 0.0, pair[2];
+    int found = find_name(&t, pairs, "w:", padded + 1, len, (uint64_t *)pair);
+    if (found > 0) kk += pair[0], ru += pair[1];
+    for (Py_ssize_t i = 0; found >= 0 && i + 3 <= len + 2; i++) {
+        found = find_name(&t, pairs, "", padded + i, 3, (uint64_t *)pair);
+        if (found > 0) kk += pair[0], ru += pair[1];
+    }
+    free(padded);
+    return found < 0 ? NULL : PyFloat_FromDouble(kk - ru);
+}
+
 PyDoc_STRVAR(nearest_doc,
-"nearest(word, choices, cutoff) -> str | None\n\n"
+"nearest(word, choices, cutoff, packed=None) -> str | None\n\n"
 "The choice most similar to `word`, as rapidfuzz.process.extractOne(word, choices,\n"
-"scorer=fuzz.ratio, score_cutoff=cutoff) finds it: the first of the best, if at least cutoff.");
+"scorer=fuzz.ratio, score_cutoff=cutoff) finds it: the first of the best, if at least cutoff.\n"
+"`packed` is None, or the choices laid end to end, each a byte of its length and then its\n"
+"characters (one byte each): then they are read from there, in order.");
+
+/* The index of the choice nearest to a word of one-byte characters, or -1, as nearest()
+ * finds it; the choices are laid end to end in `packed`, each after a byte of its length. */
+static Py_ssize_t nearest_packed(PyObject *word, const Py_UCS1 *packed, Py_ssize_t size,
+                                 Py_ssize_t count, double cutoff)
+{
+    const Py_ssize_t m = PyUnicode_GET_LENGTH(word);
+    const Py_UCS1 *a = PyUnicode_1BYTE_DATA(word);
+    static uint64_t match[256]; /* zero between calls: only the word's letters are reset */
+    for (Py_ssize_t i = 0; i < m; i++) match[a[i]] |= (uint64_t)1 << i;
+    const uint64_t mask = m == 64 ? ~(uint64_t)0 : (((uint64_t)1 << m) - 1);
+    Py_ssize_t best = -1, i = 0, at = 0;
+    double best_score = -1.0;
+    for (; at < size && i < count; i++) {
+        const Py_ssize_t n = packed[at++], lensum = m + n;
+        if (at + n > size) break;
+        const Py_UCS1 *c = packed + at;
+        at += n;
+        uint64_t v = ~(uint64_t)0;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            uint64_t u = v & match[c[j]];
+            v = (v + u) | (v - u);
+        }
+        Py_ssize_t common = (Py_ssize_t)__builtin_popcountll(~v & mask);
+        double similarity = lensum > 0 ? 1.0 - (double)(lensum - 2 * common) / (double)lensum : 1.0;
+        if (similarity < cutoff / 100.0) continue;
+        double score = similarity * 100.0;
+        if (score >= cutoff && score > best_score) {
+            best = i, best_score = score;
+            if (score == 100.0) break;
+        }
+    }
+    for (Py_ssize_t k = 0; k < m; k++) match[a[k]] = 0;
+    if (best_score == 100.0) return best;
+    if (at != size || i != count) {
+        PyErr_SetString(PyExc_ValueError, "packed does not hold the choices");
+        return -2;
+    }
+    return best;
+}
 
 static PyObject *nearest(PyObject *self, PyObject *args)
 {
-    PyObject *word, *choices;
+    PyObject *word, *choices, *packed = Py_None;
     double cutoff;
-    if (!PyArg_ParseTuple(args, "UO!d", &word, &PyList_Type, &choices, &cutoff)) return NULL;
+    if (!PyArg_ParseTuple(args, "UO!d|O", &word, &PyList_Type, &choices, &cutoff, &packed))
+        return NULL;
     Py_ssize_t m = PyUnicode_GET_LENGTH(word), longest = 0;
+    if (packed != Py_None && !PyBytes_Check(packed)) {
+        PyErr_SetString(PyExc_TypeError, "packed must be bytes or None");
+        return NULL;
+    }
+    /* The choices' characters in one buffer, read in order, instead of a hundred strings
+     * wherever they are in memory: the same result at a fraction of the cache misses. */
+    if (packed != Py_None && m <= 64 && PyUnicode_KIND(word) == PyUnicode_1BYTE_KIND) {
+        Py_ssize_t i = nearest_packed(word, (const Py_UCS1 *)PyBytes_AS_STRING(packed),
+                                      PyBytes_GET_SIZE(packed), PyList_GET_SIZE(choices), cutoff);
+        if (i == -2) return NULL;
+        return Py_NewRef(i < 0 ? Py_None : PyList_GET_ITEM(choices, i));
+    }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(choices); i++) {
         PyObject *choice = PyList_GET_ITEM(choices, i);
         if (!PyUnicode_Check(choice)) {
@@ -873,6 +1175,8 @@ done:
 static PyMethodDef methods[] = {
     {"fold", fold, METH_VARARGS, fold_doc},
     {"nearest", nearest, METH_VARARGS, nearest_doc},
+    {"name_table", name_table, METH_VARARGS, name_table_doc},
+    {"odds", odds, METH_VARARGS, odds_doc},
     {"word_features", word_features, METH_VARARGS, word_features_doc},
     {"collect", collect, METH_VARARGS, collect_doc},
     {"rank", rank, METH_VARARGS, rank_doc},

@@ -40,6 +40,15 @@ def named_features(word: str) -> list[tuple[str, float]]:
     return named
 
 
+def packed(words: list[str]) -> bytes | None:
+    """Lay words end to end, each after a byte of its length, as bot._kernel.nearest reads
+    them in one pass; None unless every word is short and of one-byte characters."""
+    try:
+        return b"".join(len(w).to_bytes(1, "little") + w.encode("latin-1") for w in words)
+    except (OverflowError, UnicodeEncodeError):
+        return None
+
+
 class Word(NamedTuple):
     """What the index knows of one query word (a tuple: thousands are made per second)."""
 
@@ -82,6 +91,12 @@ class FeatureSpace:
         self.idf = np.ones(len(self.ids))
         self.idf_unseen = 1.0
         self._near = self._near_words()
+        # The kernel looks most feature names up in a table of packed names, not in the dict.
+        self._table = (
+            kernel.name_table(list(self.ids), np.fromiter(self.ids.values(), np.int64).tobytes(), 1)
+            if kernel is not None
+            else b""
+        )
         # The index's own words are most of what people type: looked up once, kept for good.
         self._vocabulary_words = {word: self._lookup(word) for word in self.positions}
         # Query words met before, the vocabulary's first (bot._kernel reads it).
@@ -116,7 +131,7 @@ class FeatureSpace:
             unseen = 0.0
         elif self._kernel is not None:
             ids, weights, unseen = self._kernel.word_features(
-                word, self.ids, PREFIX, NGRAMS, WEIGHTS
+                word, self.ids, self._table, PREFIX, NGRAMS, WEIGHTS
             )
         else:
             found_ids, found_weights, unseen, get = [], [], 0.0, self.ids.get
@@ -132,34 +147,32 @@ class FeatureSpace:
         known_word = word in self.vocabulary
         correction = None
         if not known_word and len(word) >= CORRECTABLE:
-            choices = self._choices(word[0], len(word))
+            choices, packed = self._near.get((word[0], len(word)), ([], None))
             if self._kernel is not None:
-                correction = self._kernel.nearest(word, choices, CLOSE)
+                correction = self._kernel.nearest(word, choices, CLOSE, packed)
             else:
                 best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CLOSE)
                 correction = best[0] if best else None
         return Word(ids, weights, unseen, known_word, correction)
 
-    def _choices(self, initial: str, length: int) -> list[str]:
-        """Return the vocabulary words that may correct a word: same initial, near length."""
-        return self._near.get((initial, length), [])
-
-    def _near_words(self) -> dict[tuple[str, int], list[str]]:
+    def _near_words(self) -> dict[tuple[str, int], tuple[list[str], bytes | None]]:
         """Group the vocabulary by initial and by the lengths of words each could correct.
 
         A ratio of CLOSE needs the lengths within CLOSE's share of their sum (each extra
         letter is an edit), so the rest are left out before rapidfuzz sees them; the order
-        stays, and with it which of equally close words wins.
+        stays, and with it which of equally close words wins. Each group also comes packed
+        for the kernel (see `packed`).
         """
-        near: dict[tuple[str, int], list[str]] = {}
+        near: dict[tuple[str, int], tuple[list[str], bytes | None]] = {}
         slack = 100 - CLOSE
         for initial, words in self.by_initial.items():
             longest = max(len(w) for w in words)
             # A word of length n may correct words up to n * (100 + slack) / CLOSE long.
             for length in range(CORRECTABLE, longest * (100 + slack) // CLOSE + 1):
-                near[initial, length] = [
+                group = [
                     w for w in words if 100 * abs(len(w) - length) <= slack * (len(w) + length)
                 ]
+                near[initial, length] = (group, packed(group))
         return near
 
     def query(self, folded: str) -> tuple[np.ndarray, np.ndarray] | None:

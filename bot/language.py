@@ -10,7 +10,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from types import ModuleType
 
+import numpy as np
+
+from bot import kernel as _kernel
 from bot.text import char_ngrams, fold, kazakh_script_evidence
 
 LANGS = ("ru", "kk")
@@ -29,7 +33,14 @@ def _features(text: str) -> list[str]:
 class LanguageDetector:
     """Tell Russian from Kazakh; ties and texts with no evidence go to the default."""
 
-    def __init__(self, samples: Mapping[str, Iterable[str]], *, margin: float = 1.0) -> None:
+    def __init__(
+        self,
+        samples: Mapping[str, Iterable[str]],
+        *,
+        margin: float = 1.0,
+        kernel: ModuleType | None = _kernel.compiled,
+    ) -> None:
+        """Train on example texts per language; `kernel` (or None) as in bot.ranking."""
         self.margin = margin
         self._counts: dict[str, Counter[str]] = {}
         self._totals: dict[str, int] = {}
@@ -48,6 +59,16 @@ class LanguageDetector:
         for lang in LANGS:
             counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
             self._log[lang] = {f: math.log((counts.get(f, 0) + 1) / total) for f in vocab}
+        # For the kernel: both likelihoods of a feature side by side, and in a table of
+        # packed names (bot._kernel.odds), which costs a new word far fewer cache misses.
+        self._kernel = kernel
+        names = list(vocab)
+        self._pairs = {f: (self._log["kk"][f], self._log["ru"][f]) for f in names}
+        self._table = (
+            kernel.name_table(names, np.array(list(self._pairs.values())).tobytes(), 2)
+            if kernel is not None
+            else b""
+        )
         # The samples' own words, weighed once: they are most of what people type.
         seen = (f[2:] for f in vocab if f.startswith("w:"))
         self._seen = {word: self._odds(word) for word in seen if word.isalpha()}
@@ -64,6 +85,10 @@ class LanguageDetector:
 
     def _odds(self, word: str) -> float:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
+        if self._kernel is not None:
+            found = self._kernel.odds(word, self._table, self._pairs)
+            if found is not None:  # None: a word of wider characters, done below
+                return found
         log_kk, log_ru = self._log["kk"], self._log["ru"]
         kk = ru = 0.0
         for feature in _word_features(word):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -145,3 +146,16 @@ def test_evidence_is_the_difference_of_the_scores(detector: LanguageDetector, te
     assert detector.evidence(text) == pytest.approx(expected)
     assert detector.evidence(text) == pytest.approx(expected)  # from the cache now
     assert detector.evidence(text, folded=fold(text)) == pytest.approx(expected)
+
+
+def test_the_kernel_weighs_words_as_python_does(library: Library) -> None:
+    samples: dict[str, list[str]] = {lang: [] for lang in LANGS}
+    for topic in library.kb:
+        samples[topic.lang].extend(topic.questions)
+    compiled, plain = LanguageDetector(samples), LanguageDetector(samples, kernel=None)
+    assert compiled._kernel is not None  # else this compares Python with itself
+    rng = random.Random(2)
+    seen = [f[2:] for f in compiled._vocab if f.startswith("w:")]
+    words = seen + [w[:-1] + rng.choice("aeiouqz") for w in seen] + ["", "é", "ақша", "12"]
+    for word in words:
+        assert compiled._odds(word) == plain._odds(word), word  # bit for bit, not approx

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
-from bot import _kernel  # compiled at install; a failure here means the slow path is in use
+from bot import _kernel, features  # compiled at install; a failure: the slow path is in use
 from bot.features import FeatureSpace
 from bot.library import Library
 from bot.ranking import Ranker
@@ -55,6 +55,67 @@ def test_nearest_is_rapidfuzz_s_extract_one() -> None:
     assert _kernel.nearest("ақша", ["ақшалар", "ақшa", "акша"], 70) == "ақшa"
     with pytest.raises(TypeError):
         _kernel.nearest("zakon", ["zakon", 1], 80)
+
+
+def test_nearest_reads_packed_choices_alike() -> None:
+    rng = random.Random(5)
+    letters = "abdeiklmnorstzé"  # é: one byte, but not ASCII
+
+    def word() -> str:
+        return "".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))
+
+    for _ in range(3000):
+        query = word()
+        choices = [word() for _ in range(rng.randint(0, 30))]
+        choices += [query[:-1] + rng.choice(letters) for _ in range(2)]
+        packed = features.packed(choices)
+        assert packed is not None
+        for cutoff in (80, 60):
+            assert _kernel.nearest(query, choices, cutoff, packed) == _kernel.nearest(
+                query, choices, cutoff
+            )
+    # Words a byte cannot hold are not packed; a buffer that does not hold the choices fails.
+    assert features.packed(["ақша"]) is None
+    assert features.packed(["x" * 256]) is None
+    with pytest.raises(ValueError, match="packed"):
+        _kernel.nearest("zakon", ["zakon", "zakan"], 80, features.packed(["zakan"]))
+    with pytest.raises(ValueError, match="packed"):
+        _kernel.nearest("zakon", ["zakan"], 80, b"\x09zakan")
+
+
+def test_word_features_from_the_name_table_are_the_dict_s() -> None:
+    rng = random.Random(11)
+    letters = "abeiklmnorstzé"
+
+    def word() -> str:
+        return "".join(rng.choice(letters) for _ in range(rng.randint(1, 9)))
+
+    vocabulary = [word() for _ in range(300)]
+    compiled, plain = FeatureSpace(vocabulary), FeatureSpace(vocabulary, kernel=None)
+    # Short and long words (whole-word names that pack and that do not), one-byte letters
+    # beyond ASCII, and wider ones (the dict path).
+    for query in [word() for _ in range(3000)] + ["ақша", "中文", "a", "žena" * 3]:
+        mine, theirs = compiled._lookup(query), plain._lookup(query)
+        assert mine == theirs, query
+
+
+def test_name_tables_refuse_what_they_cannot_hold() -> None:
+    table = _kernel.name_table(["abc", "w:zakonodatel"], np.array([1, 2], np.int64).tobytes(), 1)
+    with pytest.raises(ValueError, match="width"):
+        _kernel.name_table(["abc"], np.array([1], np.int64).tobytes(), 2)
+    with pytest.raises(TypeError, match="str"):
+        _kernel.name_table([1], np.array([1], np.int64).tobytes(), 1)
+    with pytest.raises(ValueError, match="name table"):
+        _kernel.word_features("abc", {}, table[:-8], 5, (3,), (1.0, 1.0, 1.0))
+    with pytest.raises(ValueError, match="name table"):
+        _kernel.odds("abc", table, {})  # a table of one value per name, not two
+    # A name that packs is looked up in the table only; one that does not, in the dict only.
+    ids, _weights, _unseen = _kernel.word_features("abc", {}, table, 5, (3,), (1.0, 1.0, 1.0))
+    assert np.frombuffer(ids, np.int64).tolist() == [1]
+    ids, _weights, _unseen = _kernel.word_features(
+        "zakonodatel", {"w:zakonodatel": 7}, table, 5, (), (1.0, 1.0, 1.0)
+    )
+    assert np.frombuffer(ids, np.int64).tolist() == [7]
 
 
 @pytest.fixture(scope="module")
