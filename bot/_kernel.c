@@ -518,8 +518,6 @@ static PyObject *rank(PyObject *self, PyObject *args)
         /* A repeated feature's weights add up; features stay in order of first occurrence,
          * the order of additions of the numpy fallback (FeatureSpace.queries). */
         for (int64_t i = 0; i < size[q]; i++) {
-            __builtin_prefetch(idf + qf[i]); /* read below: the misses overlap from here on */
-            __builtin_prefetch(indptr + qf[i]);
             if (acc[qf[i]] == 0.0) flist[nf++] = qf[i];
             acc[qf[i]] += qw[i];
         }
