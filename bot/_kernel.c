@@ -828,6 +828,18 @@ static int feature(PyObject *name, PyObject *ids, double weight, int64_t *out_id
     return 0;
 }
 
+/* A word of one-byte characters with a space at each end, as its n-grams are taken (a new
+ * buffer for free(), or NULL with MemoryError set). */
+static Py_UCS1 *pad(PyObject *word)
+{
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+    Py_UCS1 *padded = malloc((size_t)len + 2);
+    if (padded == NULL) return (Py_UCS1 *)PyErr_NoMemory();
+    padded[0] = padded[len + 1] = ' ';
+    memcpy(padded + 1, PyUnicode_1BYTE_DATA(word), (size_t)len);
+    return padded;
+}
+
 /* Look one feature name up (see find_name): append its id and weight, or add it to the
  * unseen sum, as feature() does. */
 static int packed_feature(const Table *t, PyObject *ids, const char *tag, const Py_UCS1 *chars,
@@ -853,13 +865,8 @@ static int packed_features(PyObject *word, const Table *t, PyObject *ids, Py_ssi
                            double *out_w, Py_ssize_t *n, double *unseen)
 {
     const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
-    Py_UCS1 *padded = malloc((size_t)len + 2);
-    if (padded == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    padded[0] = padded[len + 1] = ' ';
-    memcpy(padded + 1, PyUnicode_1BYTE_DATA(word), (size_t)len);
+    Py_UCS1 *padded = pad(word);
+    if (padded == NULL) return -1;
     int failed = packed_feature(t, ids, "w:", padded + 1, len, weights[0], out_ids, out_w, n,
                                 unseen);
     if (!failed && len > prefix)
@@ -955,10 +962,8 @@ static PyObject *odds(PyObject *self, PyObject *args)
     if (table_view(table, 2, &t) < 0) return NULL;
     if (PyUnicode_KIND(word) != PyUnicode_1BYTE_KIND) Py_RETURN_NONE;
     const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
-    Py_UCS1 *padded = malloc((size_t)len + 2);
-    if (padded == NULL) return PyErr_NoMemory();
-    padded[0] = padded[len + 1] = ' ';
-    memcpy(padded + 1, PyUnicode_1BYTE_DATA(word), (size_t)len);
+    Py_UCS1 *padded = pad(word);
+    if (padded == NULL) return NULL;
     double kk = 0.0, ru = 0.0, pair[2];
     int found = find_name(&t, pairs, "w:", padded + 1, len, (uint64_t *)pair);
     if (found > 0) kk += pair[0], ru += pair[1];

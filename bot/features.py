@@ -40,7 +40,7 @@ def named_features(word: str) -> list[tuple[str, float]]:
     return named
 
 
-def packed(words: list[str]) -> bytes | None:
+def pack_words(words: list[str]) -> bytes | None:
     """Lay words end to end, each after a byte of its length, as bot._kernel.nearest reads
     them in one pass; None unless every word is short and of one-byte characters."""
     try:
@@ -161,7 +161,7 @@ class FeatureSpace:
         A ratio of CLOSE needs the lengths within CLOSE's share of their sum (each extra
         letter is an edit), so the rest are left out before rapidfuzz sees them; the order
         stays, and with it which of equally close words wins. Each group also comes packed
-        for the kernel (see `packed`).
+        for the kernel (see `pack_words`).
         """
         near: dict[tuple[str, int], tuple[list[str], bytes | None]] = {}
         slack = 100 - CLOSE
@@ -172,7 +172,7 @@ class FeatureSpace:
                 group = [
                     w for w in words if 100 * abs(len(w) - length) <= slack * (len(w) + length)
                 ]
-                near[initial, length] = (group, packed(group))
+                near[initial, length] = (group, pack_words(group))
         return near
 
     def query(self, folded: str) -> tuple[np.ndarray, np.ndarray] | None:

@@ -62,13 +62,12 @@ class LanguageDetector:
         # For the kernel: both likelihoods of a feature side by side, and in a table of
         # packed names (bot._kernel.odds), which costs a new word far fewer cache misses.
         self._kernel = kernel
-        names = list(vocab)
-        self._pairs = {f: (self._log["kk"][f], self._log["ru"][f]) for f in names}
-        self._table = (
-            kernel.name_table(names, np.array(list(self._pairs.values())).tobytes(), 2)
-            if kernel is not None
-            else b""
-        )
+        self._pairs: dict[str, tuple[float, float]] = {}
+        self._table = b""
+        if kernel is not None:
+            self._pairs = {f: (self._log["kk"][f], self._log["ru"][f]) for f in vocab}
+            values = np.array(list(self._pairs.values()), dtype=np.float64).tobytes()
+            self._table = kernel.name_table(list(self._pairs), values, 2)
         # The samples' own words, weighed once: they are most of what people type.
         seen = (f[2:] for f in vocab if f.startswith("w:"))
         self._seen = {word: self._odds(word) for word in seen if word.isalpha()}

@@ -68,17 +68,17 @@ def test_nearest_reads_packed_choices_alike() -> None:
         query = word()
         choices = [word() for _ in range(rng.randint(0, 30))]
         choices += [query[:-1] + rng.choice(letters) for _ in range(2)]
-        packed = features.packed(choices)
+        packed = features.pack_words(choices)
         assert packed is not None
         for cutoff in (80, 60):
             assert _kernel.nearest(query, choices, cutoff, packed) == _kernel.nearest(
                 query, choices, cutoff
             )
     # Words a byte cannot hold are not packed; a buffer that does not hold the choices fails.
-    assert features.packed(["ақша"]) is None
-    assert features.packed(["x" * 256]) is None
+    assert features.pack_words(["ақша"]) is None
+    assert features.pack_words(["x" * 256]) is None
     with pytest.raises(ValueError, match="packed"):
-        _kernel.nearest("zakon", ["zakon", "zakan"], 80, features.packed(["zakan"]))
+        _kernel.nearest("zakon", ["zakon", "zakan"], 80, features.pack_words(["zakan"]))
     with pytest.raises(ValueError, match="packed"):
         _kernel.nearest("zakon", ["zakan"], 80, b"\x09zakan")
 
