@@ -59,9 +59,11 @@ _CODE = re.compile(
     re.IGNORECASE,
 )
 
-# IIN (ИИН/ЖСН): exactly twelve digits as one token.
+# Cheap first looks: cards, codes, IINs and phones all have a digit, e-mails an @.
 _DIGIT = re.compile(r"\d")
 _DIGIT_OR_AT = re.compile(r"[\d@]")
+
+# IIN (ИИН/ЖСН): exactly twelve digits as one token.
 _IIN = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 # Kazakhstan phones: +7 or 8, then a 3- or 4-digit code (maybe in brackets) and the rest in
