@@ -760,24 +760,23 @@ done:
     return result;
 }
 
-/* Look the name tag + chars up: in the table when it packs, else in `dict` (a new str). The
- * values are copied to out (width of them); returns 1 if found, 0 if not, -1 on error. */
-static int find_name(const Table *t, PyObject *dict, const char *tag, const Py_UCS1 *chars,
-                     Py_ssize_t n, uint64_t *out)
+/* Look the name tag + padded[from:from + n] up, where padded is a word with a space at each
+ * end: in the table when the name packs, else in `dict` (through a new str). The values are
+ * copied to out (width of them); returns 1 if found, 0 if not, -1 on error. */
+static int find_name(const Table *t, PyObject *dict, const char *tag, PyObject *padded,
+                     Py_ssize_t from, Py_ssize_t n, uint64_t *out)
 {
-    const Py_ssize_t ntag = (Py_ssize_t)strlen(tag);
     uint64_t key;
-    if (pack(tag, ntag, chars, n, &key)) {
+    if (PyUnicode_KIND(padded) == PyUnicode_1BYTE_KIND &&
+        pack(tag, (Py_ssize_t)strlen(tag), PyUnicode_1BYTE_DATA(padded) + from, n, &key)) {
         const uint64_t *found = probe(t, key);
         if (found != NULL) memcpy(out, found, (size_t)(t->stride - 1) * 8);
         return found != NULL;
     }
-    Py_UCS1 widest = 0;
-    for (Py_ssize_t i = 0; i < n; i++) widest = chars[i] > widest ? chars[i] : widest;
-    PyObject *name = PyUnicode_New(ntag + n, widest); /* ASCII when it is: equal to dict keys */
+    PyObject *part = PyUnicode_Substring(padded, from, from + n);
+    PyObject *name = part == NULL ? NULL : PyUnicode_FromFormat("%s%U", tag, part);
+    Py_XDECREF(part);
     if (name == NULL) return -1;
-    memcpy(PyUnicode_1BYTE_DATA(name), tag, (size_t)ntag);
-    memcpy(PyUnicode_1BYTE_DATA(name) + ntag, chars, (size_t)n);
     PyObject *value = PyDict_GetItemWithError(dict, name);
     Py_DECREF(name);
     if (value == NULL) return PyErr_Occurred() ? -1 : 0;
@@ -809,45 +808,14 @@ PyDoc_STRVAR(word_features_doc,
 
 static double sublinear(double w) { return w >= 1.0 ? 1.0 + log(w) : w; }
 
-/* Look a feature's name up: append its id and weight, or add it to the unseen sum. */
-static int feature(PyObject *name, PyObject *ids, double weight, int64_t *out_ids,
-                   double *out_w, Py_ssize_t *n, double *unseen)
-{
-    if (name == NULL) return -1;
-    PyObject *id = PyDict_GetItemWithError(ids, name);
-    Py_DECREF(name);
-    if (id == NULL) {
-        if (PyErr_Occurred()) return -1;
-        double s = sublinear(weight);
-        *unseen += s * s;
-        return 0;
-    }
-    out_ids[*n] = PyLong_AsLongLong(id);
-    if (out_ids[*n] == -1 && PyErr_Occurred()) return -1;
-    out_w[(*n)++] = weight;
-    return 0;
-}
-
-/* A word of one-byte characters with a space at each end, as its n-grams are taken (a new
- * buffer for free(), or NULL with MemoryError set). */
-static Py_UCS1 *pad(PyObject *word)
-{
-    const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
-    Py_UCS1 *padded = malloc((size_t)len + 2);
-    if (padded == NULL) return (Py_UCS1 *)PyErr_NoMemory();
-    padded[0] = padded[len + 1] = ' ';
-    memcpy(padded + 1, PyUnicode_1BYTE_DATA(word), (size_t)len);
-    return padded;
-}
-
-/* Look one feature name up (see find_name): append its id and weight, or add it to the
- * unseen sum, as feature() does. */
-static int packed_feature(const Table *t, PyObject *ids, const char *tag, const Py_UCS1 *chars,
-                          Py_ssize_t n, double weight, int64_t *out_ids, double *out_w,
-                          Py_ssize_t *count, double *unseen)
+/* Look one feature's name up (see find_name): append its id and weight, or add its squared
+ * sublinear weight to the unseen sum. */
+static int feature(const Table *t, PyObject *ids, const char *tag, PyObject *padded,
+                   Py_ssize_t from, Py_ssize_t n, double weight, int64_t *out_ids,
+                   double *out_w, Py_ssize_t *count, double *unseen)
 {
     uint64_t id;
-    int found = find_name(t, ids, tag, chars, n, &id);
+    int found = find_name(t, ids, tag, padded, from, n, &id);
     if (found > 0) {
         out_ids[*count] = (int64_t)id, out_w[(*count)++] = weight;
     } else if (found == 0) {
@@ -857,40 +825,13 @@ static int packed_feature(const Table *t, PyObject *ids, const char *tag, const 
     return found < 0 ? -1 : 0;
 }
 
-/* The features of a word of one-byte characters: feature() for each name, but with most
- * names found in the table instead of the dict. Same names in the same order as
- * named_features, so the unseen sum adds up alike. */
-static int packed_features(PyObject *word, const Table *t, PyObject *ids, Py_ssize_t prefix,
-                           PyObject *sizes, const double *weights, int64_t *out_ids,
-                           double *out_w, Py_ssize_t *n, double *unseen)
-{
-    const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
-    Py_UCS1 *padded = pad(word);
-    if (padded == NULL) return -1;
-    int failed = packed_feature(t, ids, "w:", padded + 1, len, weights[0], out_ids, out_w, n,
-                                unseen);
-    if (!failed && len > prefix)
-        failed = packed_feature(t, ids, "p:", padded + 1, prefix, weights[1], out_ids, out_w, n,
-                                unseen);
-    for (Py_ssize_t s = 0; !failed && s < PyTuple_GET_SIZE(sizes); s++) {
-        Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, s));
-        failed = size == -1 && PyErr_Occurred();
-        for (Py_ssize_t i = 0; !failed && size >= 1 && i + size <= len + 2; i++)
-            failed = packed_feature(t, ids, "", padded + i, size, weights[2], out_ids, out_w, n,
-                                    unseen);
-    }
-    free(padded);
-    return failed ? -1 : 0;
-}
-
 static PyObject *word_features(PyObject *self, PyObject *args)
 {
     PyObject *word, *ids, *table, *sizes;
     Py_ssize_t prefix;
-    double weights[3];
+    double w[3];
     if (!PyArg_ParseTuple(args, "UO!O!nO!(ddd)", &word, &PyDict_Type, &ids, &PyBytes_Type,
-                          &table, &prefix, &PyTuple_Type, &sizes, &weights[0], &weights[1],
-                          &weights[2]))
+                          &table, &prefix, &PyTuple_Type, &sizes, &w[0], &w[1], &w[2]))
         return NULL;
     Table t;
     if (table_view(table, 1, &t) < 0) return NULL;
@@ -898,48 +839,32 @@ static PyObject *word_features(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "prefix must not be negative");
         return NULL;
     }
-    Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
     /* A size that is not an int fails below, in PyLong_AsSsize_t. */
-    Py_ssize_t most = 2 + PyTuple_GET_SIZE(sizes) * (len + 2);
+    const Py_ssize_t most = 2 + PyTuple_GET_SIZE(sizes) * (len + 2);
     int64_t *out_ids = malloc(sizeof(int64_t) * (size_t)most);
     double *out_w = malloc(sizeof(double) * (size_t)most);
-    PyObject *result = NULL, *padded = NULL;
+    PyObject *padded = PyUnicode_FromFormat(" %U ", word), *result = NULL;
     Py_ssize_t n = 0;
     double unseen = 0.0;
-    if (!out_ids || !out_w) {
-        PyErr_NoMemory();
+    if (!out_ids || !out_w || !padded) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
-    if (PyUnicode_KIND(word) == PyUnicode_1BYTE_KIND) {
-        if (packed_features(word, &t, ids, prefix, sizes, weights, out_ids, out_w, &n,
-                            &unseen) < 0)
-            goto done;
-        goto built;
-    }
-    /* Wider characters (folded words never have them): every name through the dict. */
-    if ((padded = PyUnicode_FromFormat(" %U ", word)) == NULL) goto done;
-    if (feature(PyUnicode_FromFormat("w:%U", word), ids, weights[0], out_ids, out_w, &n,
-                &unseen))
-        goto done;
-    if (len > prefix) {
-        PyObject *head = PyUnicode_Substring(word, 0, prefix);
-        if (head == NULL) goto done;
-        PyObject *name = PyUnicode_FromFormat("p:%U", head);
-        Py_DECREF(head);
-        if (feature(name, ids, weights[1], out_ids, out_w, &n, &unseen)) goto done;
-    }
-    for (Py_ssize_t s = 0; s < PyTuple_GET_SIZE(sizes); s++) {
+    /* Same names in the same order as named_features, so the unseen sum adds up alike. */
+    int failed = feature(&t, ids, "w:", padded, 1, len, w[0], out_ids, out_w, &n, &unseen);
+    if (!failed && len > prefix)
+        failed = feature(&t, ids, "p:", padded, 1, prefix, w[1], out_ids, out_w, &n, &unseen);
+    for (Py_ssize_t s = 0; !failed && s < PyTuple_GET_SIZE(sizes); s++) {
         Py_ssize_t size = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, s));
-        if (size == -1 && PyErr_Occurred()) goto done;
-        if (size < 1) continue;
-        for (Py_ssize_t i = 0; i + size <= len + 2; i++)
-            if (feature(PyUnicode_Substring(padded, i, i + size), ids, weights[2], out_ids,
-                        out_w, &n, &unseen))
-                goto done;
+        failed = size == -1 && PyErr_Occurred();
+        for (Py_ssize_t i = 0; !failed && size >= 1 && i + size <= len + 2; i++)
+            failed = feature(&t, ids, "", padded, i, size, w[2], out_ids, out_w, &n, &unseen);
     }
-built:
-    result = Py_BuildValue("(y#y#d)", (const char *)out_ids, n * (Py_ssize_t)sizeof(int64_t),
-                           (const char *)out_w, n * (Py_ssize_t)sizeof(double), unseen);
+    if (!failed)
+        result = Py_BuildValue("(y#y#d)", (const char *)out_ids,
+                               n * (Py_ssize_t)sizeof(int64_t), (const char *)out_w,
+                               n * (Py_ssize_t)sizeof(double), unseen);
 done:
     Py_XDECREF(padded);
     free(out_ids), free(out_w);
@@ -947,11 +872,10 @@ done:
 }
 
 PyDoc_STRVAR(odds_doc,
-"odds(word, table, pairs) -> float | None\n\n"
+"odds(word, table, pairs) -> float\n\n"
 "bot.language.LanguageDetector._odds: the sum of kk's log-likelihoods of the word's features\n"
 "('w:' + word, then its padded 3-grams) minus the sum of ru's, over the features `pairs`\n"
-"has. pairs: feature → (kk, ru); table: name_table() of it (width 2). None when the word has\n"
-"characters wider than a byte.");
+"has. pairs: feature → (kk, ru); table: name_table() of it (width 2).");
 
 static PyObject *odds(PyObject *self, PyObject *args)
 {
@@ -960,18 +884,17 @@ static PyObject *odds(PyObject *self, PyObject *args)
         return NULL;
     Table t;
     if (table_view(table, 2, &t) < 0) return NULL;
-    if (PyUnicode_KIND(word) != PyUnicode_1BYTE_KIND) Py_RETURN_NONE;
     const Py_ssize_t len = PyUnicode_GET_LENGTH(word);
-    Py_UCS1 *padded = pad(word);
+    PyObject *padded = PyUnicode_FromFormat(" %U ", word);
     if (padded == NULL) return NULL;
     double kk = 0.0, ru = 0.0, pair[2];
-    int found = find_name(&t, pairs, "w:", padded + 1, len, (uint64_t *)pair);
+    int found = find_name(&t, pairs, "w:", padded, 1, len, (uint64_t *)pair);
     if (found > 0) kk += pair[0], ru += pair[1];
     for (Py_ssize_t i = 0; found >= 0 && i + 3 <= len + 2; i++) {
-        found = find_name(&t, pairs, "", padded + i, 3, (uint64_t *)pair);
+        found = find_name(&t, pairs, "", padded, i, 3, (uint64_t *)pair);
         if (found > 0) kk += pair[0], ru += pair[1];
     }
-    free(padded);
+    Py_DECREF(padded);
     return found < 0 ? NULL : PyFloat_FromDouble(kk - ru);
 }
 

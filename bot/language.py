@@ -85,9 +85,7 @@ class LanguageDetector:
     def _odds(self, word: str) -> float:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
         if self._kernel is not None:
-            found = self._kernel.odds(word, self._table, self._pairs)
-            if found is not None:  # None: a word of wider characters, done below
-                return found
+            return self._kernel.odds(word, self._table, self._pairs)
         log_kk, log_ru = self._log["kk"], self._log["ru"]
         kk = ru = 0.0
         for feature in _word_features(word):
