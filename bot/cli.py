@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.broadcast_commands import add_broadcast_parser
 from bot.config import Config, settings_help
 from bot.content import ContentError
-from bot.evaluation import evaluate, read_cases
+from bot.evaluation import Prediction, evaluate, read_cases
 from bot.i18n import use_locale
 from bot.library import Library
 
@@ -23,7 +23,7 @@ def _library(args: argparse.Namespace, config: Config) -> Library:
     """Load the content named by --content (or the configuration); exit with its problems."""
     root = args.content or config.content_dir
     try:
-        return Library(root)
+        return Library(root, models=config.model_dir)
     except ContentError as exc:
         print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
         print(f"content is invalid: {len(exc.problems)} problem(s)", file=sys.stderr)
@@ -38,35 +38,49 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _question(raw: bytes) -> str:
+    """Return the "text" of one JSON line; raise ValueError saying what is wrong with it."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise ValueError('expected a JSON object with a "text" string')
+    # JSON may carry lone surrogates ("\\ud800"), which no UTF-8 output can hold: replace them.
+    return data["text"].encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def cmd_match(args: argparse.Namespace, config: Config) -> int:
     matcher = _library(args, config).matcher
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
+    out = sys.stdout
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
             continue
         try:
-            text = json.loads(line)["text"]
-            if not isinstance(text, str):
-                raise TypeError("text must be a string")
-        except (ValueError, KeyError, TypeError) as exc:
-            print(f"stdin:{number}: expected a JSON object with a \"text\" string: {exc}",
-                  file=sys.stderr)  # fmt: skip
-            print(json.dumps({"error": str(exc), "line": number}), flush=True)
+            text = _question(raw)
+            match = matcher.match(text)
+        except Exception as exc:  # one bad line must not end a long batch: report, go on
+            print(f"stdin:{number}: {exc}", file=sys.stderr)
+            print(json.dumps({"error": str(exc), "line": number}), file=out, flush=True)
             continue
-        match = matcher.match(text)
-        candidates = [
-            {"topic": c.topic, "score": round(float(c.score), 4)} for c in match.candidates
-        ]
-        out = {"text": text, "lang": match.lang, "topic": match.topic, "candidates": candidates[:3]}
-        print(json.dumps(out, ensure_ascii=False), flush=True)
+        candidates = [{"topic": c.topic, "score": c.score} for c in match.candidates]
+        row = {"text": text, "lang": match.lang, "topic": match.topic, "candidates": candidates}
+        if match.article is not None:
+            row["article"] = {"code": match.article.code, "number": match.article.number}
+        print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     matcher = _library(args, config).matcher
 
-    def predict(text: str) -> tuple[str | None, str, str]:
+    def predict(text: str) -> Prediction:
         match = matcher.match(text)
-        return match.topic, match.lang, match.decision
+        best = matcher.rank(text, limit=1)[0] if matcher.topics else None
+        topic, score = (best.topic, best.score) if best else (None, 0.0)
+        return Prediction(match.topic, match.lang, match.decision, topic, score)
 
     report = evaluate(read_cases(args.file), predict)
     print(report.format(show_misses=not args.quiet))

@@ -25,6 +25,8 @@ SETTINGS = (
     Setting("ZANBOT_CONTENT_DIR", "", "Knowledge base directory (content/ru, content/kk); "
             "empty means the bundled content."),
     Setting("ZANBOT_DATABASE", "zanbot.sqlite3", "Path of the SQLite database file."),
+    Setting("ZANBOT_MODEL_DIR", "", "Directory where the trained matcher is kept per content "
+            "version, so a restart needs no training; empty means ~/.cache/zanbot/models."),
     Setting("ZANBOT_ADMIN_IDS", "", "Comma-separated Telegram user ids of administrators."),
     Setting("ZANBOT_TIMEZONE", "Asia/Almaty", "Time zone for dates shown to users and schedules."),
     Setting("ZANBOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
@@ -39,6 +41,12 @@ SETTINGS = (
     Setting("ZANBOT_RELOAD_INTERVAL", "2", "Seconds between checks of the content directory for "
             "edits (0 turns live reload off)."),
 )  # fmt: skip
+
+
+def default_model_dir() -> Path:
+    """Return the user's cache directory for models ($XDG_CACHE_HOME/zanbot or ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "zanbot" / "models"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -66,6 +74,7 @@ class Config:
     api_url: str
     content_dir: Path | None
     database: Path
+    model_dir: Path
     admin_ids: frozenset[int]
     timezone: str
     log_level: str
@@ -93,6 +102,7 @@ class Config:
             if values["ZANBOT_CONTENT_DIR"]
             else None,
             database=Path(values["ZANBOT_DATABASE"]),
+            model_dir=Path(values["ZANBOT_MODEL_DIR"] or default_model_dir()),
             admin_ids=frozenset(admins),
             timezone=values["ZANBOT_TIMEZONE"],
             log_level=values["ZANBOT_LOG_LEVEL"].upper(),

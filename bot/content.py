@@ -28,6 +28,9 @@ HEARING_KEYS = frozenset(
     )
 )  # fmt: skip
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# content/<lang>/out-of-scope.md holds questions no topic answers (docs/content-format.md).
+OUT_OF_SCOPE = "out-of-scope"
+OUT_OF_SCOPE_KEYS = frozenset(("id", "title", "questions"))
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,24 @@ class Topic:
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class OutOfScope:
+    """Questions of one language that no topic answers: the bot learns to refuse them."""
+
+    lang: str
+    questions: tuple[str, ...]
+    path: Path
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+
 @dataclass
 class KnowledgeBase:
-    """Topics by language and id, in a stable order (category, then title)."""
+    """Topics by language and id, in a stable order (category, then title), and the
+    out-of-scope questions by language."""
 
     topics: dict[tuple[str, str], Topic]
     root: Path | None = None
+    out_of_scope: dict[str, OutOfScope] = field(default_factory=dict)
 
     def get(self, topic_id: str, lang: str) -> Topic | None:
         return self.topics.get((lang, topic_id))
@@ -166,6 +181,30 @@ def _hearing(raw: Any, path: Path, lines: dict[str, int]) -> Hearing:
         initiator=fields.get("initiator") or "",
         contact=fields.get("contact") or "",
     )
+
+
+def parse_out_of_scope(path: Path, lang: str, text: str | None = None) -> OutOfScope:
+    """Parse content/<lang>/out-of-scope.md; raise ContentError with file:line on a problem."""
+    text = path.read_text(encoding="utf-8-sig") if text is None else text
+    try:
+        document = parse_document(text)
+    except FrontMatterError as exc:
+        raise ContentError([Problem(path, exc.line, exc.message)]) from None
+    data, lines = document.data, document.lines
+    problems = [
+        Problem(path, lines.get(str(key), 1), f"unknown key '{key}' (out-of-scope questions "
+                "take only id, title and questions)")
+        for key in data
+        if key not in OUT_OF_SCOPE_KEYS
+    ]
+    if str(data.get("id", OUT_OF_SCOPE)).strip() != OUT_OF_SCOPE:
+        problems.append(Problem(path, lines.get("id", 1), f"the id must be '{OUT_OF_SCOPE}'"))
+    if "questions" not in data:
+        problems.append(Problem(path, 1, "missing required key 'questions'"))
+    if problems:
+        raise ContentError(problems)
+    questions = _str_list(data, "questions", path, lines["questions"])
+    return OutOfScope(lang, questions, path, lines)
 
 
 def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:

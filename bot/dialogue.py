@@ -6,19 +6,19 @@ short callback strings (at most 64 bytes, Telegram's limit) that the adapters ha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from markupsafe import escape
 
-from bot.batching import Batcher
 from bot.content import CATEGORIES, Topic
 from bot.hearings import is_past
 from bot.i18n import _, __, use_locale
 from bot.library import Library
 from bot.matcher import Match
+from bot.matching.articles import ADMINISTRATIVE, Article
 from bot.privacy import looks_sensitive
 from bot.render import html_to_text, render_topic, split_message
 
@@ -81,22 +81,11 @@ class Assistant:
         self.subscriptions = subscriptions  # the channel offers announcements (Telegram does)
         self._cache: dict[tuple[object, ...], Reply] = {}
         self._cache_snapshot: object = None
-        self._batch = Batcher(self._match_many)
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
         question = text.strip()[:MAX_QUESTION]
         return self._answer(text, lang, self.library.snapshot.matcher.match(question, lang=lang))
-
-    async def ask_together(self, text: str, lang: str) -> tuple[Reply, Match]:
-        """Answer like `ask`, matching the questions of concurrent callers back to back."""
-        question = text.strip()[:MAX_QUESTION]
-        # A question asked before in the same words needs no matching, so no batch either.
-        match = self.library.snapshot.matcher.cached(question, lang=lang)
-        return self._answer(text, lang, match or await self._batch((question, lang)))
-
-    def _match_many(self, questions: Sequence[tuple[str, str]]) -> list[Match]:
-        return self.library.snapshot.matcher.match_many(questions)
 
     def _answer(self, text: str, lang: str, match: Match) -> tuple[Reply, Match]:
         # Answer in the other language only on clear evidence; offer to switch for good.
@@ -115,6 +104,8 @@ class Assistant:
             return self.topic(match.topic, reply_lang, warning=warning, switch=switch), match
         if match.decision == "empty":
             reply = self._empty(reply_lang)
+        elif match.decision == "article" and match.article is not None:
+            reply = self._article(match, match.article, reply_lang, warning)
         else:
             reply = self._not_sure(match, reply_lang, warning)
         return (self._with_switch(reply) if switch else reply), match
@@ -138,6 +129,30 @@ class Assistant:
         with use_locale(lang):
             html = _("Please write your question in words, for example: «what is stalking».")
             return Reply(str(escape(html)), lang, ((menu_button(),),), kind="empty")
+
+    def _article(self, match: Match, article: Article, lang: str, warning: str | None) -> Reply:
+        """Say honestly that no topic explains a cited article, and link the official code."""
+        kb = self.library.kb
+        options = [kb.get(c.topic, lang) for c in match.candidates]
+        rows = tuple((Button(t.title, f"t:{t.id}"),) for t in options if t is not None)
+        with use_locale(lang):
+            if article.code == ADMINISTRATIVE:
+                text = _(
+                    "This bot has no explanation of article {article} of the Code of "
+                    "Administrative Offences yet. Its official text:"
+                )
+            else:
+                text = _(
+                    "This bot has no explanation of article {article} of the Criminal Code "
+                    "yet. Its official text:"
+                )
+            link = f'<a href="{escape(article.url(lang))}">adilet.zan.kz</a>'
+            html = f"{escape(text.format(article=article.number))} {link}"
+            if rows:
+                html += "\n\n" + escape(_("Perhaps one of these topics helps:"))
+            if warning:
+                html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
+            return Reply(html, lang, (*rows, (menu_button(),)), kind="article")
 
     def _not_sure(self, match: Match, lang: str, warning: str | None) -> Reply:
         kb = self.library.kb

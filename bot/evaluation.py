@@ -5,8 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 NONE = "none"
+BINS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # edges of the confidence table
+
+
+class Prediction(NamedTuple):
+    """What a matcher did with one question, and its best topic whether answered or not."""
+
+    topic: str | None  # the topic answered, None when none was picked
+    lang: str
+    decision: str
+    best: str | None = None  # the most probable topic
+    confidence: float = 0.0  # its probability
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,8 @@ class Outcome:
     topic: str | None
     lang: str
     decision: str
+    best: str | None = None
+    confidence: float = 0.0
 
     @property
     def correct(self) -> bool:
@@ -74,6 +88,7 @@ class Report:
             f"out-of-scope refused:       {pct(self.accuracy(in_scope=False))}",
             f"language detection:         {pct(self.language_accuracy())}",
         ]
+        lines += self.confidence_table()
         if show_misses and self.misses:
             lines.append(f"misses ({len(self.misses)}):")
             for o in self.misses:
@@ -83,6 +98,29 @@ class Report:
                     f"expected {expected}, got {o.topic or NONE} ({o.decision})"
                 )
         return "\n".join(lines)
+
+
+    def confidence_table(self) -> list[str]:
+        """Lines of a table: by the best topic's probability, how often it is right."""
+        lines = [
+            "confidence of the best topic, and how often it is right (the threshold answers "
+            "from its row on):",
+            f"  {'probability':<12} {'questions':>9} {'in scope':>9} {'best right':>11} "
+            f"{'out of scope':>13}",
+        ]
+        for low, high in zip(BINS, BINS[1:]):
+            inside = [
+                o for o in self.outcomes
+                if low <= o.confidence < high or (high == BINS[-1] and o.confidence == high)
+            ]  # fmt: skip
+            scoped = [o for o in inside if o.case.in_scope]
+            right = sum(1 for o in scoped if o.best in o.case.expected)
+            share = f"{100 * right / len(scoped):5.1f}%" if scoped else "    -"
+            lines.append(
+                f"  {low:.1f}–{high:.1f}      {len(inside):>9} {len(scoped):>9} {share:>11} "
+                f"{len(inside) - len(scoped):>13}"
+            )
+        return lines
 
 
 def read_cases(path: Path | str) -> list[Case]:
@@ -99,12 +137,9 @@ def read_cases(path: Path | str) -> list[Case]:
     return cases
 
 
-def evaluate(
-    cases: Iterable[Case], predict: Callable[[str], tuple[str | None, str, str]]
-) -> Report:
-    """Run `predict(text) -> (topic or None, detected lang, decision)` over every case."""
+def evaluate(cases: Iterable[Case], predict: Callable[[str], Prediction]) -> Report:
+    """Run `predict` over every case."""
     report = Report()
     for case in cases:
-        topic, lang, decision = predict(case.text)
-        report.outcomes.append(Outcome(case, topic, lang, decision))
+        report.outcomes.append(Outcome(case, *predict(case.text)))
     return report

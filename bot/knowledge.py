@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
 
-from bot.content import ContentError, KnowledgeBase, Problem, Topic, parse_topic
+from bot.content import (
+    OUT_OF_SCOPE,
+    ContentError,
+    KnowledgeBase,
+    OutOfScope,
+    Problem,
+    Topic,
+    parse_out_of_scope,
+    parse_topic,
+)
 from bot.language import LANGS
 from bot.text import fold
 
@@ -28,7 +38,9 @@ def _template_problems(topic: Topic) -> list[Problem]:
     return []
 
 
-def _cross_problems(topics: list[Topic], broken: set[str]) -> list[Problem]:
+def _cross_problems(
+    topics: list[Topic], broken: set[str], out_of_scope: Sequence[OutOfScope] = ()
+) -> list[Problem]:
     """Problems between files; `broken` holds the names of files that failed to parse."""
     problems: list[Problem] = []
     by_key: dict[tuple[str, str], Topic] = {}
@@ -67,6 +79,18 @@ def _cross_problems(topics: list[Topic], broken: set[str]) -> list[Problem]:
                 )
                 problems.append(Problem(topic.path, line, message))
             seen.setdefault(key, (topic, line))
+    # A question both answered and refused teaches the classifier nothing but doubt.
+    for refused in out_of_scope:
+        for i, question in enumerate(refused.questions):
+            found = seen.get(fold(question))
+            if found is not None:
+                other, other_line = found
+                line = refused.lines.get(f"questions[{i}]", 1)
+                message = (
+                    f"question '{question}' is out of scope here but an example of "
+                    f"'{other.id}' ({other.path}:{other_line})"
+                )
+                problems.append(Problem(refused.path, line, message))
     return problems
 
 
@@ -75,6 +99,7 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
     root = Path(root) if root is not None else default_content_dir()
     problems: list[Problem] = []
     topics: list[Topic] = []
+    out_of_scope: list[OutOfScope] = []
     broken: set[str] = set()
     if not root.is_dir():
         raise ContentError([Problem(root, 0, "content directory does not exist")])
@@ -85,6 +110,9 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
             continue
         for path in sorted(lang_dir.glob("*.md")):
             try:
+                if path.stem == OUT_OF_SCOPE:
+                    out_of_scope.append(parse_out_of_scope(path, lang))
+                    continue
                 topic = parse_topic(path, lang)
             except ContentError as exc:
                 problems.extend(exc.problems)
@@ -95,12 +123,13 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
             else:
                 topics.append(topic)
                 problems.extend(_template_problems(topic))
-    problems.extend(_cross_problems(topics, broken))
+    problems.extend(_cross_problems(topics, broken, out_of_scope))
     if not topics and not problems:
         problems.append(Problem(root, 0, "no topics found"))
     if problems:
         raise ContentError(problems)
-    return KnowledgeBase({(t.lang, t.id): t for t in topics}, root=root)
+    refused = {o.lang: o for o in out_of_scope}
+    return KnowledgeBase({(t.lang, t.id): t for t in topics}, root=root, out_of_scope=refused)
 
 
 def group_by_id(kb: KnowledgeBase) -> dict[str, dict[str, Topic]]:

@@ -10,16 +10,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from types import ModuleType
 
-import numpy as np
-
-from bot import kernel as _kernel
 from bot.text import char_ngrams, fold, kazakh_script_evidence
 
 LANGS = ("ru", "kk")
 DEFAULT_LANG = "ru"
-CACHE_WORDS = 50_000  # words whose evidence is remembered
 
 
 def _word_features(word: str) -> list[str]:
@@ -38,9 +33,8 @@ class LanguageDetector:
         samples: Mapping[str, Iterable[str]],
         *,
         margin: float = 1.0,
-        kernel: ModuleType | None = _kernel.compiled,
     ) -> None:
-        """Train on example texts per language; `kernel` (or None) as in bot.ranking."""
+        """Train on example texts per language."""
         self.margin = margin
         self._counts: dict[str, Counter[str]] = {}
         self._totals: dict[str, int] = {}
@@ -59,19 +53,6 @@ class LanguageDetector:
         for lang in LANGS:
             counts, total = self._counts[lang], self._totals[lang] + self._vocab_size
             self._log[lang] = {f: math.log((counts.get(f, 0) + 1) / total) for f in vocab}
-        # For the kernel: both likelihoods of a feature side by side, and in a table of
-        # packed names (bot._kernel.odds), which costs a new word far fewer cache misses.
-        self._kernel = kernel
-        self._pairs: dict[str, tuple[float, float]] = {}
-        self._table = b""
-        if kernel is not None:
-            self._pairs = {f: (self._log["kk"][f], self._log["ru"][f]) for f in vocab}
-            values = np.array(list(self._pairs.values()), dtype=np.float64).tobytes()
-            self._table = kernel.name_table(list(self._pairs), values, 2)
-        # The samples' own words, weighed once: they are most of what people type.
-        seen = (f[2:] for f in vocab if f.startswith("w:"))
-        self._seen = {word: self._odds(word) for word in seen if word.isalpha()}
-        self._words: dict[str, float] = dict(self._seen)  # and the words met since
 
     def scores(self, text: str) -> dict[str, float]:
         """Return the log-likelihood of the text under each language."""
@@ -84,8 +65,6 @@ class LanguageDetector:
 
     def _odds(self, word: str) -> float:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
-        if self._kernel is not None:
-            return self._kernel.odds(word, self._table, self._pairs)
         log_kk, log_ru = self._log["kk"], self._log["ru"]
         kk = ru = 0.0
         for feature in _word_features(word):
@@ -95,17 +74,6 @@ class LanguageDetector:
                 ru += log_ru[feature]
         return kk - ru
 
-    def _word_evidence(self, word: str) -> float:
-        """Return `_odds` of a word, remembered."""
-        found = self._words.get(word)
-        if found is None:
-            found = self._odds(word)
-            if word.isalpha():  # numbers may be parts of cards or IINs: never kept
-                if len(self._words) >= CACHE_WORDS:
-                    self._words = dict(self._seen)
-                self._words[word] = found
-        return found
-
     def evidence(self, text: str, *, folded: str | None = None) -> float:
         """Return the log-odds that the text is Kazakh rather than Russian (inf: certain).
 
@@ -113,11 +81,8 @@ class LanguageDetector:
         """
         if kazakh_script_evidence(text):
             return math.inf
-        known, total = self._words, 0.0
-        for word in (fold(text) if folded is None else folded).split():
-            found = known.get(word)
-            total += self._word_evidence(word) if found is None else found
-        return total
+        words = (fold(text) if folded is None else folded).split()
+        return sum(self._odds(word) for word in words)
 
     def decide(self, evidence: float, *, default: str, margin: float | None = None) -> str:
         """Turn log-odds into "kk" or "ru"; within the margin, keep `default`."""

@@ -6,7 +6,6 @@ the bot down.
 
 from __future__ import annotations
 
-import gc
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from bot.content import ContentError, KnowledgeBase, Problem
 from bot.knowledge import default_content_dir, load_knowledge_base
 from bot.matcher import Matcher
+from bot.matching.store import ModelStore
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,11 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 class Library:
     """Hold the current snapshot; `reload()` replaces it only when the new content is valid."""
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, *, models: Path | None = None) -> None:
+        """Load the content in `root` (the bundled one by default); trained models are kept
+        in `models` (None: in memory only, trained again in every new process)."""
         self.root = Path(root) if root is not None else default_content_dir()
+        self.store = ModelStore(models)
         self._lock = threading.Lock()
         self._snapshot = self._build()  # raises ContentError: refuse to start on bad content
         self._rejected: tuple[tuple[str, int, int], ...] | None = None
@@ -41,7 +44,7 @@ class Library:
     def _build(self) -> Snapshot:
         stamp = fingerprint(self.root) if self.root.is_dir() else ()
         kb = load_knowledge_base(self.root)
-        return Snapshot(kb, Matcher.from_knowledge_base(kb), stamp)
+        return Snapshot(kb, Matcher.from_knowledge_base(kb, store=self.store), stamp)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -73,19 +76,5 @@ class Library:
                 return exc.problems
             self._snapshot = snapshot
             self._rejected = None
-        settle_heap()  # the old snapshot is collected, the new one frozen
         return []
 
-
-def settle_heap() -> None:
-    """Take what is in memory now out of the cyclic garbage collector's way (gc.freeze).
-
-    The knowledge base, the index and their lookup tables live as long as the process, but
-    every full collection would walk their million references again: 36–46 ms each, one
-    every few thousand questions (benchmarks/pipeline_bench.py). Reference counting still
-    frees frozen objects. What was frozen before is thawed and collected first, so a snapshot
-    replaced by a reload does not stay behind.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()

@@ -12,8 +12,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from bot.kernel import compiled as _kernel
-
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 KAZAKH_LATIN_LETTERS = frozenset("äğñöşūüıç")
 _KAZAKH_ONLY = KAZAKH_LETTERS | KAZAKH_LATIN_LETTERS
@@ -35,17 +33,9 @@ _LATIN = {
 _DIGRAPHS = (("zzh", "zh"), ("kh", "h"), ("ts", "c"), ("ya", "ia"), ("yu", "iu"), ("yo", "e"))
 
 _TABLE = str.maketrans({**_CYRILLIC, **_LATIN})
-# The same table as bot._kernel.fold reads it: code point → replacement, or None to keep.
-_KERNEL_TABLE = tuple(_TABLE.get(c) for c in range(max(_TABLE) + 1))
 _WORD = re.compile(r"[0-9a-z]+")
-# The repeats of a letter after its first occurrence: deleting them needs no replacement
-# template, which costs re.sub more than the matching does.
-_REPEATS = re.compile(r"(?<=([a-z]))\1+")
+_REPEATS = re.compile(r"([a-z])\1+")
 _SPACES = re.compile(r"\s+")
-_DIGIT = re.compile(r"\d")
-# An article number: "115-1", "ст.232-1", "214 - 2 бап", "456.2". Neither part may touch
-# another number ("28.04.2026", "2025-01-15" are dates), and articles never start with 0.
-_ARTICLE = re.compile(r"(?<!\d)(?<!\d[.\-–—])([1-9]\d{1,2})\s*[-–—.]\s*(\d{1,2})(?!\d)(?![.,\-]\d)")
 
 
 def clean(text: str) -> str:
@@ -56,18 +46,7 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Fold any script and spelling of ru/kk onto the Latin skeleton, one space between words."""
-    # Not clean(): spacing does not matter (only the words are kept) and the table maps ё.
-    text = unicodedata.normalize("NFC", text).casefold()
-    if _kernel is not None:  # the same steps in C; None for the rare text with accents
-        folded = _kernel.fold(text, _KERNEL_TABLE, _DIGRAPHS)
-        if folded is not None:
-            return folded
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
-    """Fold a normalised, case-folded text (see `fold`)."""
-    text = text.translate(_TABLE)
+    text = unicodedata.normalize("NFC", text).casefold().translate(_TABLE)
     if not text.isascii():
         # Strip what is left of accents (é in foreign words); emoji and punctuation go below.
         decomposed = unicodedata.normalize("NFKD", text)
@@ -75,7 +54,7 @@ def _fold(text: str) -> str:
     for src, dst in _DIGRAPHS:
         text = text.replace(src, dst)
     # Doubled letters are typed inconsistently ("касса"/"каса", "журр"): collapse them.
-    return " ".join(_WORD.findall(_REPEATS.sub("", text)))
+    return " ".join(_WORD.findall(_REPEATS.sub(r"\1", text)))
 
 
 def words(text: str) -> list[str]:
@@ -83,16 +62,9 @@ def words(text: str) -> list[str]:
     return fold(text).split()
 
 
-def articles(text: str) -> list[str]:
-    """Return the article numbers mentioned in a text, normalised as "115-1"."""
-    if not _DIGIT.search(text):  # most questions: the full pattern scans slower
-        return []
-    return [f"{int(a)}-{int(b)}" for a, b in _ARTICLE.findall(text)]
-
-
 def has_letters(text: str) -> bool:
-    """Tell whether a text has any letter or digit at all (not just emoji or punctuation)."""
-    return any(ch.isalnum() for ch in text)
+    """Tell whether a text has any letter (digits, emoji and punctuation alone are no words)."""
+    return any(ch.isalpha() for ch in text)
 
 
 def kazakh_script_evidence(text: str) -> bool:

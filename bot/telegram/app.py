@@ -28,7 +28,7 @@ from bot.database import SQLiteStorage
 from bot.dialogue import Assistant
 from bot.flood import FloodGuard
 from bot.i18n import _, use_locale
-from bot.library import Library, settle_heap
+from bot.library import Library
 from bot.sqlite import SQLiteDatabase
 from bot.storage import Storage
 from bot.telegram.admin import CitizenQuestion, register_admin, start_admin, stop_admin
@@ -172,7 +172,6 @@ async def on_startup(app: Application) -> None:
     interval = app.bot_data["config"].reload_interval
     if interval > 0:  # live reload of content/ edits, reported to the admins
         tasks.append(start_watching(app, interval=interval, stop=stop))
-    settle_heap()  # everything built so far lives as long as the bot
 
 
 async def on_shutdown(app: Application) -> None:

@@ -158,7 +158,7 @@ class Handlers:
         if verdict is Verdict.WARN:
             await send(message, pages.slow_down_page(lang))
             return
-        reply, match = await self.assistant.ask_together(message.text, lang)
+        reply, match = self.assistant.ask(message.text, lang)
         if match.decision != "empty":
             self.stats.question(match.lang, topic_id=match.topic, answer_lang=reply.lang)
         if match.topic is None and match.decision != "empty":

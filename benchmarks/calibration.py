@@ -1,0 +1,58 @@
+"""Choose the matcher's knobs by cross-validation over the knowledge base's own questions and
+out-of-scope examples (bot.matching.calibration), never on an evaluation set.
+
+For each regularisation strength C, every example question is classified by a model trained
+without it; the script prints, for the best thresholds of each C, the share of topic
+questions answered right and of out-of-scope examples refused, and the grid around them.
+
+    python benchmarks/calibration.py [--c 5 10 20 50] [--folds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bot.knowledge import load_knowledge_base
+from bot.matching.calibration import GRID_ANSWER, GRID_MARGIN, FOLDS, choose, cross_validate
+from bot.matching.model import C
+from bot.matcher import Thresholds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--c", type=float, nargs="+", default=[C])
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--content", default=None)
+    parser.add_argument("--grid", action="store_true", help="print every threshold pair")
+    args = parser.parse_args()
+    kb = load_knowledge_base(args.content)
+    current = Thresholds()
+    for c in args.c:
+        started = time.perf_counter()
+        held = cross_validate(kb, folds=args.folds, c=c)
+        elapsed = time.perf_counter() - started
+        answer, margin, right, refused = choose(held)
+        now_right, now_refused = held.rates(current.answer, current.margin)
+        print(f"C={c:g}: {len(held.labels)} held-out questions, {args.folds} folds, {elapsed:.0f} s")
+        print(f"  best: answer ≥ {answer:.2f}, margin ≥ {margin:.2f}: "
+              f"topic questions right {right:.1%}, out of scope refused {refused:.1%}")
+        print(f"  bot.matcher.Thresholds ({current.answer:.2f}, {current.margin:.2f}): "
+              f"right {now_right:.1%}, refused {now_refused:.1%}")
+        for lang in ("ru", "kk"):
+            rows = [i for i, x in enumerate(held.langs) if x == lang]
+            sub = type(held)(
+                [held.labels[i] for i in rows], [lang] * len(rows), [held.texts[i] for i in rows],
+                held.classes, held.probabilities[rows],
+            )  # fmt: skip
+            r, f = sub.rates(answer, margin)
+            print(f"    {lang}: right {r:.1%}, refused {f:.1%}")
+        if args.grid:
+            print("  answer  " + "  ".join(f"m={m:.2f}      " for m in GRID_MARGIN))
+            for a in GRID_ANSWER:
+                cells = [held.rates(a, m) for m in GRID_MARGIN]
+                print(f"  {a:.2f}    " + "  ".join(f"{r:.1%}/{f:.1%}" for r, f in cells))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The topic classifier: scikit-learn's logistic regression over TF-IDF character and word
+n-grams of folded text (bot.text.fold), trained on the knowledge base's example questions,
+with the out-of-scope examples as a class of their own (OUT_OF_SCOPE).
+
+Folding first puts Kazakh in Cyrillic, without Kazakh letters and in Latin onto one skeleton;
+character n-grams within words carry typos and endings, word uni- and bigrams and word stems
+carry the words that tell one topic from another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from bot.text import fold
+
+OUT_OF_SCOPE = "out-of-scope"  # the class of questions no topic answers
+# Stored models are keyed by this: change it whenever the features or the training change.
+VERSION = "1"
+# Inverse regularisation strength, chosen by cross-validation (benchmarks/calibration.py).
+C = 20.0
+
+
+STEM = 5  # letters of a word kept as its stem
+
+
+def stems(folded: str) -> list[str]:
+    """Return the words' first STEM letters: a crude stemmer that suits Russian endings and
+    Kazakh suffixes alike ("alaiaktyk", "alaiaktar" → "alaia")."""
+    return [word[:STEM] for word in folded.split()]
+
+
+def pipeline(c: float = C) -> Pipeline:
+    """Return an untrained pipeline: folded text in, class probabilities out."""
+    features = FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=False,
+                dtype=np.float32,
+            )),
+            ("words", TfidfVectorizer(
+                analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=False,
+                token_pattern=r"\S+", dtype=np.float32,
+            )),
+            ("stems", TfidfVectorizer(analyzer=stems, sublinear_tf=True, dtype=np.float32)),
+        ]
+    )  # fmt: skip
+    return Pipeline([("features", features), ("model", LogisticRegression(C=c, max_iter=3000))])
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A trained classifier: probabilities of every topic and of OUT_OF_SCOPE for texts."""
+
+    pipeline: Pipeline
+
+    @classmethod
+    def train(cls, examples: Iterable[tuple[str, str]], *, c: float = C) -> TopicModel:
+        """Train on (label, text) pairs; a label is a topic id or OUT_OF_SCOPE."""
+        labels, texts = [], []
+        for label, text in examples:
+            folded = fold(text)
+            if folded:
+                labels.append(label)
+                texts.append(folded)
+        if len(set(labels)) < 2:  # logistic regression needs two classes to tell apart
+            labels += [OUT_OF_SCOPE]
+            texts += [""]
+        model = pipeline(c).fit(texts, labels)
+        return cls(model)
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in self.pipeline.classes_]
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an array (texts × classes) of probabilities; rows sum to 1."""
+        return self.pipeline.predict_proba([fold(text) for text in texts])
