@@ -14,9 +14,9 @@ import argparse
 import time
 
 from bot.knowledge import load_knowledge_base
-from bot.matching.calibration import GRID_ANSWER, GRID_MARGIN, FOLDS, choose, cross_validate
-from bot.matching.model import C
 from bot.matcher import Thresholds
+from bot.matching.calibration import FOLDS, GRID_ANSWER, GRID_MARGIN, choose, cross_validate
+from bot.matching.model import C
 
 
 def main() -> None:
@@ -34,11 +34,16 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         answer, margin, right, refused = choose(held)
         now_right, now_refused = held.rates(current.answer, current.margin)
-        print(f"C={c:g}: {len(held.labels)} held-out questions, {args.folds} folds, {elapsed:.0f} s")
-        print(f"  best: answer ≥ {answer:.2f}, margin ≥ {margin:.2f}: "
-              f"topic questions right {right:.1%}, out of scope refused {refused:.1%}")
-        print(f"  bot.matcher.Thresholds ({current.answer:.2f}, {current.margin:.2f}): "
-              f"right {now_right:.1%}, refused {now_refused:.1%}")
+        count = len(held.labels)
+        print(f"C={c:g}: {count} held-out questions, {args.folds} folds, {elapsed:.0f} s")
+        print(
+            f"  best: answer ≥ {answer:.2f}, margin ≥ {margin:.2f}: "
+            f"topic questions right {right:.1%}, out of scope refused {refused:.1%}"
+        )
+        print(
+            f"  bot.matcher.Thresholds ({current.answer:.2f}, {current.margin:.2f}): "
+            f"right {now_right:.1%}, refused {now_refused:.1%}"
+        )
         for lang in ("ru", "kk"):
             rows = [i for i, x in enumerate(held.langs) if x == lang]
             sub = type(held)(

@@ -1,29 +1,31 @@
-"""Matcher latency: the bundled knowledge base and a generated one of 2,000 topics × 20
-questions, next to a plain rapidfuzz `process.extractOne(..., scorer=WRatio)` over the same
-questions, measured in the same run.
+"""Matcher speed and size: the bundled knowledge base and generated ones of 300 topics × 2
+languages × 30 questions and 1,000 × 2 × 20, each next to a plain rapidfuzz
+`process.extractOne(..., scorer=WRatio)` over the same example questions, in the same run.
 
-    python benchmarks/matcher_bench.py [--topics 2000] [--per-topic 20] [--queries 500]
+Each knowledge base is measured in a process of its own, so that its resident memory is its
+own: build (training) time, resident memory once built, and the time of one question (p50
+and p99; Telegram lets a bot send about 30 messages a second, so a few milliseconds is
+plenty: these are ceilings, not a race).
+
+    python benchmarks/matcher_bench.py [--queries 500] [--only bundled|300|1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
-import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 
-from rapidfuzz import fuzz, process
-
-from bot.language import LanguageDetector
-from bot.library import Library
-from bot.matcher import Matcher
-from bot.text import fold
+SIZES = {"bundled": None, "300": (300, 30), "1000": (1000, 20)}
 
 
 def rss_mb() -> float:
-    """Return this process's current resident memory in MB (Linux)."""
+    """Return this process's resident memory in MB (Linux)."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
@@ -39,19 +41,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 def timed(fn: Callable[[str], object], queries: Sequence[str]) -> list[float]:
     """Return the latency of each call in milliseconds."""
     out = []
-    for q in queries:
+    for query in queries:
         start = time.perf_counter()
-        fn(q)
+        fn(query)
         out.append((time.perf_counter() - start) * 1000)
     return out
 
 
 def typo(text: str, rng: random.Random) -> str:
-    """Make a question look typed: drop, double or swap a letter, sometimes drop a word."""
-    words = text.split()
-    if len(words) > 3 and rng.random() < 0.3:
-        words.pop(rng.randrange(len(words)))
-    text = " ".join(words)
+    """Drop, double or swap a letter."""
     if len(text) < 4:
         return text
     i = rng.randrange(1, len(text) - 1)
@@ -63,100 +61,86 @@ def typo(text: str, rng: random.Random) -> str:
     return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
 
 
-def generated_entries(
-    topics: int, per_topic: int, vocabulary: list[str], rng: random.Random
-) -> list[tuple[str, str]]:
-    """Topics whose questions mix a few topic-specific words with common ones."""
-    entries = []
+def generated_kb(topics: int, per_topic: int, rng: random.Random):
+    """A knowledge base whose topics mix a few words of their own with the bundled words."""
+    from bot.content import KnowledgeBase, Topic
+    from bot.knowledge import load_knowledge_base
+
+    bundled = load_knowledge_base()
+    vocabulary = {"ru": set(), "kk": set()}
+    for topic in bundled:
+        for question in topic.questions:
+            vocabulary[topic.lang].update(w for w in question.lower().split() if w.isalpha())
+    words = {lang: sorted(found) for lang, found in vocabulary.items()}
+    found = {}
     for t in range(topics):
-        own = [rng.choice(vocabulary) + rng.choice("abcdefghik") for _ in range(6)]
-        for _ in range(per_topic):
-            words = rng.sample(own, 2) + rng.sample(vocabulary, rng.randint(2, 5))
-            rng.shuffle(words)
-            entries.append((f"topic-{t}", " ".join(words)))
-    return entries
+        for lang in ("ru", "kk"):
+            own = [rng.choice(words[lang]) + rng.choice("абвгдежзик") for _ in range(6)]
+            questions = []
+            for _ in range(per_topic):
+                picked = rng.sample(own, 2) + rng.sample(words[lang], rng.randint(2, 5))
+                rng.shuffle(picked)
+                questions.append(" ".join(picked))
+            found[(lang, f"topic-{t}")] = Topic(
+                id=f"topic-{t}", lang=lang, title=f"Тема {t}", category="info",
+                questions=tuple(questions), body="Ответ.", path=bundled.root or None,  # type: ignore[arg-type]
+            )  # fmt: skip
+    return KnowledgeBase(found, out_of_scope=bundled.out_of_scope)
 
 
-def report(name: str, ours: list[float], base: list[float]) -> None:
-    p50, p99 = statistics.median(ours), percentile(ours, 99)
-    b50, b99 = statistics.median(base), percentile(base, 99)
-    print(f"{name}:")
-    print(f"  zanbot matcher     p50 {p50:7.3f} ms   p99 {p99:7.3f} ms")
-    print(f"  WRatio extractOne  p50 {b50:7.3f} ms   p99 {b99:7.3f} ms")
-    print(f"  speed-up           p50 {b50 / p50:6.1f}×     p99 {b99 / p99:6.1f}×")
+def measure(size: str, queries: int) -> dict[str, float]:
+    """Build the matcher for one knowledge base and time it; runs in its own process."""
+    from rapidfuzz import fuzz, process
 
+    from bot.knowledge import load_knowledge_base
+    from bot.matcher import Matcher
+    from bot.text import clean
 
-BATCH = 32
-
-
-def batch_rates(matcher: Matcher, texts: list[str]) -> tuple[float, float]:
-    """Return µs per question matched one by one, then in batches (the verdicts forgotten)."""
-    matcher._matches.clear()
+    rng = random.Random(7)
+    before = rss_mb()
+    spec = SIZES[size]
+    kb = load_knowledge_base() if spec is None else generated_kb(*spec, rng)
+    loaded = rss_mb()
     start = time.perf_counter()
-    for text in texts:
-        matcher.match(text)
-    alone = (time.perf_counter() - start) / len(texts) * 1e6
-    matcher._matches.clear()
-    start = time.perf_counter()
-    for i in range(0, len(texts), BATCH):
-        matcher.match_many([(text, None) for text in texts[i : i + BATCH]])
-    together = (time.perf_counter() - start) / len(texts) * 1e6
-    return alone, together
-
-
-def bench(
-    name: str, matcher: Matcher, entries: list[tuple[str, str]], queries: list[tuple[str, str]]
-) -> None:
-    choices = [fold(q) for _, q in entries]
-    # Each text once: a question asked again would come from the matcher's cache.
-    texts = list(dict.fromkeys(q for _, q in queries))
-    ours = timed(matcher.match, texts)
-    base = timed(lambda q: process.extractOne(fold(q), choices, scorer=fuzz.WRatio), texts)
-    report(f"{name} ({len(entries)} questions, {len(queries)} queries)", ours, base)
-    # Under load the bot matches the questions of one loop turn together (bot/batching.py).
-    # Both runs below find every word's features cached, as the first run left them.
-    alone, together = batch_rates(matcher, texts)
-    print(f"  per question, alone {alone:6.0f} µs; in batches of {BATCH} {together:6.0f} µs")
-    # Sanity, not the accuracy figure: these are typo'd copies of indexed questions.
-    good = sum(matcher.rank(q, limit=1)[0].topic == t for t, q in queries)
-    base_good = sum(
-        entries[process.extractOne(fold(q), choices, scorer=fuzz.WRatio)[2]][0] == t
-        for t, q in queries
-    )
-    n = len(queries)
-    print(f"  top-1 on typo'd copies: zanbot {good / n:.1%}, WRatio {base_good / n:.1%}")
+    matcher = Matcher.from_knowledge_base(kb)
+    build = time.perf_counter() - start
+    built = rss_mb()
+    examples = [q for topic in kb for q in topic.questions]
+    asked = [typo(q, rng) for q in rng.sample(examples, min(queries, len(examples)))]
+    ours = timed(lambda q: matcher.match(q), asked)
+    choices = [clean(q) for q in examples]
+    base = timed(lambda q: process.extractOne(clean(q), choices, scorer=fuzz.WRatio), asked)
+    return {
+        "topics": len(kb.ids()), "examples": len(examples), "build_s": build,
+        "rss_before_mb": before, "rss_kb_mb": loaded, "rss_built_mb": built,
+        "p50": statistics.median(ours), "p99": percentile(ours, 99),
+        "base_p50": statistics.median(base), "base_p99": percentile(base, 99),
+    }  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--topics", type=int, default=2000)
-    parser.add_argument("--per-topic", type=int, default=20)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--only", choices=list(SIZES))
+    parser.add_argument("--child", choices=list(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rng = random.Random(7)
-
-    library = Library()
-    entries = [(t.id, q) for t in library.kb for q in t.questions]
-    queries = [(t, typo(q, rng)) for t, q in rng.sample(entries, min(args.queries, len(entries)))]
-    bench("bundled knowledge base", library.matcher, entries, queries)
-
-    vocabulary = sorted({w for _, q in entries for w in fold(q).split() if len(w) > 3})
-    big = generated_entries(args.topics, args.per_topic, vocabulary, rng)
-    half = len(big) // 2
-    samples = {"ru": [q for _, q in big[:half]], "kk": [q for _, q in big[half:]]}
-    before = rss_mb()
-    start = time.perf_counter()
-    matcher = Matcher(big, detector=LanguageDetector(samples))
-    build = time.perf_counter() - start
-    after = rss_mb()
-    big_queries = [(t, typo(q, rng)) for t, q in rng.sample(big, args.queries)]
-    bench("generated knowledge base", matcher, big, big_queries)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  index build        {build:6.2f} s for {len(big)} questions (with language model)")
-    print(
-        f"  resident memory    {after:6.0f} MB for the whole process after the build "
-        f"(+{after - before:.0f} MB for the index), peak {peak:.0f} MB"
-    )
+    if args.child:
+        print(json.dumps(measure(args.child, args.queries)))
+        return
+    print(f"{'knowledge base':>15} {'topics':>6} {'examples':>8} {'build':>7} {'memory':>8} "
+          f"{'p50 ms':>7} {'p99 ms':>7} {'WRatio p50':>10} {'p99':>7} {'faster':>6}")  # fmt: skip
+    for size in [args.only] if args.only else list(SIZES):
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", size, "--queries", str(args.queries)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        r = json.loads(child.stdout.splitlines()[-1])
+        print(
+            f"{size:>15} {r['topics']:>6} {r['examples']:>8} {r['build_s']:>6.1f}s "
+            f"{r['rss_built_mb']:>6.0f}MB {r['p50']:>7.2f} {r['p99']:>7.2f} "
+            f"{r['base_p50']:>10.2f} {r['base_p99']:>7.2f} {r['base_p50'] / r['p50']:>5.1f}×",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

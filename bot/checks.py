@@ -19,12 +19,13 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from bot.confusion import matcher_problems
-from bot.content import ContentError, KnowledgeBase, Problem, Topic
+from bot.content import OUT_OF_SCOPE, ContentError, KnowledgeBase, Problem, Topic
 from bot.i18n import use_locale
 from bot.knowledge import default_content_dir, group_by_id, load_knowledge_base
 from bot.language import LANGS
 from bot.markup import validate_html
 from bot.matcher import Matcher
+from bot.matching.store import ModelStore
 from bot.render import environment, html_to_text, markdown_to_html, render_topic, split_message
 
 SCREEN_CHARS = 1000  # plain-text characters that fit a phone screen
@@ -172,11 +173,17 @@ def _show(value: object) -> str:
 def count_files(root: Path) -> tuple[int, int]:
     """Return (topic files, distinct topic ids) under root/<lang>/."""
     files = [p for lang in LANGS for p in sorted((root / lang).glob("*.md"))]
-    return len(files), len({p.stem for p in files})
+    return len(files), len({p.stem for p in files if p.stem != OUT_OF_SCOPE})
 
 
-def run_checks(root: Path | str | None = None, *, now: datetime | None = None) -> CheckResult:
-    """Load the content and check it; never raise for a content problem."""
+def run_checks(
+    root: Path | str | None = None,
+    *,
+    now: datetime | None = None,
+    store: ModelStore | None = None,
+) -> CheckResult:
+    """Load the content and check it; never raise for a content problem. The model trained
+    for the matcher's warnings is kept in `store`, where the bot will find it."""
     root = Path(root) if root is not None else default_content_dir()
     files, topics = count_files(root) if root.is_dir() else (0, 0)
     try:
@@ -187,7 +194,9 @@ def run_checks(root: Path | str | None = None, *, now: datetime | None = None) -
     problems = _structure_problems(kb)
     for topic in sorted(kb, key=lambda t: (t.lang, t.id)):
         problems += _topic_problems(topic, kb, now)
-    problems += matcher_problems(kb, Matcher.from_knowledge_base(kb))
+    # What the trained matcher makes of the examples is worth a look once nothing is broken.
+    if not any(p.severity == "error" for p in problems):
+        problems += matcher_problems(kb, Matcher.from_knowledge_base(kb, store=store))
     return CheckResult(problems, files, len(kb.ids()))
 
 
@@ -236,10 +245,14 @@ def format_json(result: CheckResult) -> str:
 
 
 def check_content(
-    root: Path | str | None, *, output: str = "text", stream: TextIO | None = None
+    root: Path | str | None,
+    *,
+    output: str = "text",
+    stream: TextIO | None = None,
+    store: ModelStore | None = None,
 ) -> int:
     """Check the content, print the findings, and return the exit code (1 on errors)."""
-    result = run_checks(root)
+    result = run_checks(root, store=store)
     text = format_json(result) if output == "json" else format_text(result)
     print(text, file=stream or sys.stdout)
     return 1 if result.errors else 0

@@ -103,9 +103,11 @@ def cmd_kb_dump(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_content_check(args: argparse.Namespace, config: Config) -> int:
     from bot.checks import check_content
+    from bot.matching.store import ModelStore
 
     root = args.content or config.content_dir
-    return check_content(root, output=args.format, stream=sys.stdout)
+    store = ModelStore(config.model_dir)  # the bot starts at once on content checked here
+    return check_content(root, output=args.format, stream=sys.stdout, store=store)
 
 
 def cmd_preview(args: argparse.Namespace, config: Config) -> int:

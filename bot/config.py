@@ -43,9 +43,9 @@ SETTINGS = (
 )  # fmt: skip
 
 
-def default_model_dir() -> Path:
+def default_model_dir(env: Mapping[str, str]) -> Path:
     """Return the user's cache directory for models ($XDG_CACHE_HOME/zanbot or ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = env.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "zanbot" / "models"
 
 
@@ -102,7 +102,7 @@ class Config:
             if values["ZANBOT_CONTENT_DIR"]
             else None,
             database=Path(values["ZANBOT_DATABASE"]),
-            model_dir=Path(values["ZANBOT_MODEL_DIR"] or default_model_dir()),
+            model_dir=Path(values["ZANBOT_MODEL_DIR"] or default_model_dir(source)),
             admin_ids=frozenset(admins),
             timezone=values["ZANBOT_TIMEZONE"],
             log_level=values["ZANBOT_LOG_LEVEL"].upper(),

@@ -11,38 +11,46 @@ from bot.matcher import Matcher
 CONFUSABLE_MARGIN = 0.10
 
 
+def _verdict_message(match_decision: str, topic: str | None, own: float, shown: str,
+                     scores: dict[str, float]) -> str:  # fmt: skip
+    if match_decision == "answer" and topic is not None:
+        return f"is answered by '{topic}' ({scores[topic]:.2f}, this topic {own:.2f})"
+    if match_decision == "clarify":
+        return f"gets 'did you mean' (this topic {own:.2f}; also {shown})"
+    if match_decision in ("unknown", "article"):
+        return f"is refused (this topic {own:.2f}; best others: {shown})"
+    if match_decision == "empty":
+        return "has no letters: the bot asks for words instead"
+    return ""
+
+
 def matcher_problems(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
     """Run every example question through the matcher: misroutes and confusable pairs."""
     problems: list[Problem] = []
     close: dict[tuple[str, str], list[tuple[float, float, float, Topic, int, str]]] = {}
-    for topic in sorted(kb, key=lambda t: (t.id, t.lang)):
-        for i, question in enumerate(topic.questions):
-            line = topic.lines.get(f"questions[{i}]", 1)
-            match = matcher.match(question, lang=topic.lang)
-            scores = {c.topic: c.score for c in match.candidates}
-            own = scores.pop(topic.id, 0.0)
-            shown = ", ".join(f"{t} {s:.2f}" for t, s in scores.items()) or "none"
-            if match.decision == "answer" and match.topic != topic.id:
-                message = f"is answered by '{match.topic}' ({scores[match.topic]:.2f}, "
-                message += f"this topic {own:.2f})"
-            elif match.decision == "clarify":
-                message = f"gets 'did you mean' (this topic {own:.2f}; also {shown})"
-            elif match.decision == "unknown":
-                message = f"is refused (this topic {own:.2f}; best others: {shown})"
-            elif match.decision == "empty":
-                message = "has no letters: the bot asks for words instead"
-            else:
-                message = ""
-            if message:
-                message = f"example question '{question}' {message}"
-                problems.append(Problem(topic.path, line, message, "warning"))
-            if scores:
-                rival, score = max(scores.items(), key=lambda item: item[1])
-                if own - score < CONFUSABLE_MARGIN:
-                    pair = (min(topic.id, rival), max(topic.id, rival))
-                    close.setdefault(pair, []).append(
-                        (own - score, own, score, topic, line, question)
-                    )
+    examples = [
+        (topic, i, question)
+        for topic in sorted(kb, key=lambda t: (t.id, t.lang))
+        for i, question in enumerate(topic.questions)
+    ]
+    matches = matcher.match_many([(question, topic.lang) for topic, _i, question in examples])
+    for (topic, i, question), match in zip(examples, matches, strict=True):
+        line = topic.lines.get(f"questions[{i}]", 1)
+        scores = {c.topic: c.score for c in match.candidates}
+        own = scores.pop(topic.id, 0.0)
+        shown = ", ".join(f"{t} {s:.2f}" for t, s in scores.items()) or "none"
+        wrong = match.topic if match.topic != topic.id else None
+        decision = "ok" if match.topic == topic.id else match.decision
+        message = _verdict_message(decision, wrong, own, shown, scores)
+        if message:
+            message = f"example question '{question}' {message}"
+            problems.append(Problem(topic.path, line, message, "warning"))
+        if scores:
+            rival, score = max(scores.items(), key=lambda item: item[1])
+            if own - score < CONFUSABLE_MARGIN:
+                pair = (min(topic.id, rival), max(topic.id, rival))
+                close.setdefault(pair, []).append((own - score, own, score, topic, line, question))
+    problems += _answered_out_of_scope(kb, matcher)
     for (a, b), cases in sorted(close.items()):
         _, own, score, topic, line, question = min(cases, key=lambda case: case[0])
         other = b if topic.id == a else a
@@ -52,4 +60,20 @@ def matcher_problems(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
             f"'{topic.id}' scores {own:.2f} for it and {score:.2f} for '{other}'"
         )
         problems.append(Problem(topic.path, line, message, "warning"))
+    return problems
+
+
+def _answered_out_of_scope(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
+    """Warn of out-of-scope questions that the matcher answers with a topic all the same."""
+    problems = []
+    for lang, refused in sorted(kb.out_of_scope.items()):
+        matches = matcher.match_many([(question, lang) for question in refused.questions])
+        for i, (question, match) in enumerate(zip(refused.questions, matches, strict=True)):
+            if match.topic is not None:
+                line = refused.lines.get(f"questions[{i}]", 1)
+                message = (
+                    f"out-of-scope question '{question}' is answered by '{match.topic}' "
+                    f"({match.candidates[0].score:.2f})"
+                )
+                problems.append(Problem(refused.path, line, message, "warning"))
     return problems

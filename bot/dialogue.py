@@ -103,7 +103,7 @@ class Assistant:
             # Most questions: a rendered answer from the cache, switch offer included.
             return self.topic(match.topic, reply_lang, warning=warning, switch=switch), match
         if match.decision == "empty":
-            reply = self._empty(reply_lang)
+            reply = self._empty(reply_lang, warning)
         elif match.decision == "article" and match.article is not None:
             reply = self._article(match, match.article, reply_lang, warning)
         else:
@@ -125,10 +125,13 @@ class Assistant:
         rows += ((Button(switch, f"lang:{reply.lang}"),),)
         return Reply(reply.html, reply.lang, rows, reply.kind, reply.topic)
 
-    def _empty(self, lang: str) -> Reply:
+    def _empty(self, lang: str, warning: str | None) -> Reply:
         with use_locale(lang):
-            html = _("Please write your question in words, for example: «what is stalking».")
-            return Reply(str(escape(html)), lang, ((menu_button(),),), kind="empty")
+            text = _("Please write your question in words, for example: «what is stalking».")
+            html = escape(text)
+            if warning:
+                html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
+            return Reply(str(html), lang, ((menu_button(),),), kind="empty")
 
     def _article(self, match: Match, article: Article, lang: str, warning: str | None) -> Reply:
         """Say honestly that no topic explains a cited article, and link the official code."""

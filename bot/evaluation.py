@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -99,7 +100,6 @@ class Report:
                 )
         return "\n".join(lines)
 
-
     def confidence_table(self) -> list[str]:
         """Lines of a table: by the best topic's probability, how often it is right."""
         lines = [
@@ -108,7 +108,7 @@ class Report:
             f"  {'probability':<12} {'questions':>9} {'in scope':>9} {'best right':>11} "
             f"{'out of scope':>13}",
         ]
-        for low, high in zip(BINS, BINS[1:]):
+        for low, high in pairwise(BINS):
             inside = [
                 o for o in self.outcomes
                 if low <= o.confidence < high or (high == BINS[-1] and o.confidence == high)

@@ -3,11 +3,14 @@
 Kazakh-only letters decide at once. Otherwise a small naive Bayes model over folded words
 and character trigrams, trained on the knowledge base's own example questions, weighs the
 evidence: so Kazakh typed with Russian look-alike letters or in Latin is still recognised.
+A word's features carry its script: "карта" typed in Cyrillic is Russian as often as not,
+while "karta" in Latin letters is mostly Kazakh, and folding alone would make them one word.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -17,12 +20,26 @@ LANGS = ("ru", "kk")
 DEFAULT_LANG = "ru"
 
 
-def _word_features(word: str) -> list[str]:
-    return ["w:" + word, *char_ngrams(word, (3,))]
+_TOKEN = re.compile(r"\w+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def _word_features(word: str, script: str = "") -> list[str]:
+    """Return the features of one folded word typed in `script` ("c" Cyrillic, "l" other)."""
+    return [f"{script}w:{word}", *(script + gram for gram in char_ngrams(word, (3,)))]
+
+
+def _words(text: str) -> list[tuple[str, str]]:
+    """Return (folded word, script) for every word of a text."""
+    return [
+        (word, "c" if _CYRILLIC.search(token) else "l")
+        for token in _TOKEN.findall(text)
+        for word in fold(token).split()
+    ]
 
 
 def _features(text: str) -> list[str]:
-    return [f for word in fold(text).split() for f in _word_features(word)]
+    return [f for word, script in _words(text) for f in _word_features(word, script)]
 
 
 class LanguageDetector:
@@ -63,26 +80,22 @@ class LanguageDetector:
         feats = [f for f in features if f in self._vocab]
         return {lang: sum(self._log[lang][f] for f in feats) for lang in LANGS}
 
-    def _odds(self, word: str) -> float:
+    def _odds(self, word: str, script: str) -> float:
         """Return one folded word's share of the log-odds (naive Bayes sums over words)."""
         log_kk, log_ru = self._log["kk"], self._log["ru"]
         kk = ru = 0.0
-        for feature in _word_features(word):
+        for feature in _word_features(word, script):
             found = log_kk.get(feature)
             if found is not None:  # a feature neither language has seen tells nothing
                 kk += found
                 ru += log_ru[feature]
         return kk - ru
 
-    def evidence(self, text: str, *, folded: str | None = None) -> float:
-        """Return the log-odds that the text is Kazakh rather than Russian (inf: certain).
-
-        `folded` is fold(text), when the caller has it already.
-        """
+    def evidence(self, text: str) -> float:
+        """Return the log-odds that the text is Kazakh rather than Russian (inf: certain)."""
         if kazakh_script_evidence(text):
             return math.inf
-        words = (fold(text) if folded is None else folded).split()
-        return sum(self._odds(word) for word in words)
+        return sum(self._odds(word, script) for word, script in _words(text))
 
     def decide(self, evidence: float, *, default: str, margin: float | None = None) -> str:
         """Turn log-odds into "kk" or "ru"; within the margin, keep `default`."""

@@ -9,7 +9,7 @@ classifier (bot.matching.model), whose probabilities the thresholds turn into a 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -73,11 +73,13 @@ class Matcher:
         *,
         detector: LanguageDetector,
         articles_index: dict[str, str] | None = None,
+        numbers: dict[str, str] | None = None,
         thresholds: Thresholds | None = None,
     ) -> None:
         self.model = model
         self.detector = detector
         self.articles_index = articles_index or {}
+        self.numbers = numbers or {}  # folded example questions without letters → topic
         self.thresholds = thresholds or Thresholds()
         classes = model.classes
         self._topics = [i for i, c in enumerate(classes) if c != OUT_OF_SCOPE]
@@ -94,14 +96,18 @@ class Matcher:
         """Train (or load) the classifier on the knowledge base, in both languages."""
         samples: dict[str, list[str]] = defaultdict(list)
         index: dict[str, str] = {}
+        numbers: dict[str, str] = {}
         for topic in kb:
             samples[topic.lang].extend([*topic.questions, *topic.keywords])
+            numbers.update((fold(q), topic.id) for q in topic.questions if not has_letters(q))
             if topic.source and topic.source.article:
                 for number in articles(topic.source.article):
                     index[number] = topic.id
+        for lang, refused in kb.out_of_scope.items():
+            samples[lang].extend(refused.questions)
         model = (store or ModelStore(None)).model(training_examples(kb))
         detector = LanguageDetector(samples)
-        return cls(model, detector=detector, articles_index=index, **kwargs)  # type: ignore[arg-type]
+        return cls(model, detector=detector, articles_index=index, numbers=numbers, **kwargs)  # type: ignore[arg-type]
 
     def rank_many(self, texts: Sequence[str], *, limit: int = SHOWN) -> list[list[Candidate]]:
         """Return, for each text, up to `limit` topics by probability, best first."""
@@ -125,11 +131,14 @@ class Matcher:
     def match_many(self, questions: Sequence[tuple[str, str | None]]) -> list[Match]:
         """Match (text, chosen language) pairs, classified together."""
         ranked = self.rank_many([text for text, _lang in questions])
-        return [self._verdict(text, lang, top) for (text, lang), top in zip(questions, ranked)]
+        return [
+            self._verdict(text, lang, top)
+            for (text, lang), top in zip(questions, ranked, strict=True)
+        ]
 
     def _verdict(self, text: str, lang: str | None, ranked: list[Candidate]) -> Match:
         folded = fold(text)
-        evidence = self.detector.evidence(text, folded=folded)
+        evidence = self.detector.evidence(text)
         detected = self.detector.decide(evidence, default=lang or "ru")
         for number in articles(text):
             if number in self.articles_index:
@@ -148,7 +157,13 @@ class Matcher:
             return Match(text, detected, decision, tuple(ranked[:1]) if sure else (), evidence,
                          article)  # fmt: skip
         if not has_letters(text):
-            return Match(text, detected, "empty", (), evidence)
+            # Digits alone ("12345", a date) ask nothing, unless staff made them an example
+            # of a topic: "102" asks for the police.
+            topic = self.numbers.get(folded)
+            if topic is None:
+                return Match(text, detected, "empty", (), evidence)
+            rest = [c for c in ranked if c.topic != topic][: SHOWN - 1]
+            return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest), evidence)
         if sure:
             return Match(text, detected, "answer", tuple(ranked), evidence)
         suggested = tuple(c for c in ranked if c.score >= th.suggest)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,10 +19,20 @@ DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Trained models go to a temporary directory, never to the user's cache."""
+    path = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ZANBOT_MODEL_DIR", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
-def library() -> Library:
-    """The bundled content, loaded once for the whole run (read-only)."""
-    return Library()
+def library(model_dir: Path) -> Library:
+    """The bundled content, loaded once for the whole run (read-only); its model is stored
+    where the processes that tests start (`zanbot run`) find it."""
+    return Library(models=model_dir)
 
 
 @pytest.fixture

@@ -27,8 +27,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str, stdin: str = "") -> tuple[int, str, str]:
-    saved, sys.stdin = sys.stdin, io.StringIO(stdin)
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, stdin: str | bytes = ""
+) -> tuple[int, str, str]:
+    raw = stdin if isinstance(stdin, bytes) else stdin.encode("utf-8", "surrogatepass")
+    saved, sys.stdin = sys.stdin, io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
     try:
         code = main(list(argv))
     finally:
@@ -143,6 +146,26 @@ def test_match_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert [line.split(":")[0:2] for line in err.splitlines()] == [["stdin", "2"], ["stdin", "4"]]
 
 
+def test_match_survives_any_line(capsys: pytest.CaptureFixture[str]) -> None:
+    stdin = (
+        b'{"text": "\\ud800"}\n'  # a lone surrogate, valid JSON
+        b"\xff\xfe not utf-8\n"
+        b'{"text": "\\ud83d\\ude00 \\u0441\\u0442. 188"}\n'  # a surrogate pair, then text
+        b"[1, 2]\n"
+        b'{"text": "\\u0000"}\n'
+        + '{"text": "ст. 188 УК"}\n'.encode()
+    )
+    code, out, _err = run(capsys, "match", stdin=stdin)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [("error" in line) for line in lines] == [False, True, False, True, False, False]
+    assert lines[0]["text"] == "\ufffd"
+    assert lines[2]["text"] == "😀 ст. 188"
+    assert lines[5]["topic"] is None
+    assert lines[5]["article"] == {"code": "criminal", "number": "188"}
+    assert "not UTF-8" in lines[1]["error"]
+
+
 def test_kb_dump(capsys: pytest.CaptureFixture[str], library: Library) -> None:
     code, out, _ = run(capsys, "kb", "dump")
     rows = [json.loads(line) for line in out.splitlines()]
@@ -163,7 +186,11 @@ def test_eval(capsys: pytest.CaptureFixture[str]) -> None:
         "out-of-scope refused:       100.0% (1/1)",
         "language detection:         100.0% (6/6)",
     ]
-    assert lines[6:] == [
+    assert lines[6] == "confidence of the best topic, and how often it is right (the threshold "\
+        "answers from its row on):"
+    table = {row.split()[0]: row.split()[1:] for row in lines[8:17]}
+    assert sum(int(cells[0]) for cells in table.values()) == 6  # every question in one row
+    assert lines[17:] == [
         "misses (1):",
         "  line 7 [ru→ru] 'навязчивое преследование': expected smalltalk-thanks, "
         "got uk-115-1-stalking (answer)",

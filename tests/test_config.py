@@ -14,6 +14,13 @@ def no_dotenv(tmp_path: Path) -> Path:
     return tmp_path / "missing.env"
 
 
+def test_models_go_to_the_user_cache_unless_configured(no_dotenv: Path) -> None:
+    config = Config.load({"XDG_CACHE_HOME": "/var/cache"}, dotenv=no_dotenv)
+    assert config.model_dir == Path("/var/cache/zanbot/models")
+    config = Config.load({"ZANBOT_MODEL_DIR": "/srv/models"}, dotenv=no_dotenv)
+    assert config.model_dir == Path("/srv/models")
+
+
 def write_env(tmp_path: Path, text: str) -> Path:
     path = tmp_path / ".env"
     path.write_text(text, encoding="utf-8")
@@ -27,6 +34,7 @@ def test_defaults(no_dotenv: Path) -> None:
         api_url="https://api.telegram.org",
         content_dir=None,
         database=Path("zanbot.sqlite3"),
+        model_dir=Path.home() / ".cache" / "zanbot" / "models",
         admin_ids=frozenset(),
         timezone="Asia/Almaty",
         log_level="INFO",
@@ -148,7 +156,7 @@ def test_settings_help_mentions_every_setting() -> None:
         assert setting.name in text
         assert setting.help in text
         assert f"(default: {setting.default or 'empty'})" in text
-    assert len(SETTINGS) == 15
+    assert len(SETTINGS) == 16
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
 
 
@@ -159,6 +167,7 @@ def test_every_setting_is_used(no_dotenv: Path) -> None:
         "TELEGRAM_API_URL": "http://x",
         "ZANBOT_CONTENT_DIR": "c",
         "ZANBOT_DATABASE": "d",
+        "ZANBOT_MODEL_DIR": "m",
         "ZANBOT_ADMIN_IDS": "1",
         "ZANBOT_TIMEZONE": "UTC",
         "ZANBOT_LOG_LEVEL": "ERROR",

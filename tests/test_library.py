@@ -5,15 +5,13 @@ Most tests use a small content tree (fast to load); two use a copy of the bundle
 
 from __future__ import annotations
 
-import gc
 import os
-import weakref
 from pathlib import Path
 
 import pytest
 
 from bot.content import ContentError
-from bot.library import Library, fingerprint, settle_heap
+from bot.library import Library, fingerprint
 
 TOPIC = "uk-115-1-stalking"
 
@@ -208,21 +206,3 @@ def test_a_bad_hearing_number_is_reported_not_raised(lib: Library, small: Path) 
     problems = lib.reload()
     assert any("comment_deadline_working_days" in p.message for p in problems)
     assert lib.kb.get("alpha", "ru") is not None
-
-
-def test_a_reload_freezes_the_new_snapshot_and_lets_the_old_one_go(
-    lib: Library, small: Path
-) -> None:
-    old = weakref.ref(lib.snapshot)
-    # A cycle through the old snapshot: only the cyclic collector can free it, and only if
-    # settle_heap thaws what it froze before.
-    cycle: list[object] = [lib.snapshot]
-    cycle.append(cycle)
-    settle_heap()
-    assert gc.get_freeze_count() > 0
-    del cycle
-    edit(small / "ru" / "alpha.md", "Ответ", "Новый ответ")
-    assert lib.reload() == []
-    assert old() is None
-    assert gc.get_freeze_count() > 0  # the new snapshot is out of the collector's way
-    gc.unfreeze()

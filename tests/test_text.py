@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import unicodedata
-
 import pytest
 
-from bot import text
-from bot.kernel import compiled
-from bot.library import Library
-from bot.text import articles, char_ngrams, clean, fold, has_letters, kazakh_script_evidence, words
+from bot.text import char_ngrams, clean, fold, has_letters, kazakh_script_evidence, words
 
 
 @pytest.mark.parametrize(
@@ -90,50 +84,6 @@ def test_words_splits_the_folded_text() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("115-1", ["115-1"]),
-        ("что такое статья 115-1?", ["115-1"]),
-        ("ст.232-1 УК", ["232-1"]),
-        ("ст. 232-1 УК РК", ["232-1"]),
-        ("214 - 2 бап", ["214-2"]),
-        ("ҚК 125–1-бабы", ["125-1"]),  # en dash, Kazakh case ending
-        ("456.2", ["456-2"]),
-        ("статья 125-1, 214-1 и 214-2", ["125-1", "214-1", "214-2"]),
-    ],
-)
-def test_articles_are_found(text: str, expected: list[str]) -> None:
-    assert articles(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "2025 год",
-        "в 2025-2026 годах",
-        "1234-5",
-        "сколько дел за 2025",
-        "10:00",
-        "3.5 процента",
-        "17,7 процента",
-        "456.2.1",
-        "позвони 102",
-    ],
-)
-def test_years_and_numbers_are_not_articles(text: str) -> None:
-    assert articles(text) == []
-
-
-@pytest.mark.parametrize("text", ["28.04.2026", "слушания 28.04.2026 в 10:00", "01.02.2025"])
-def test_full_dates_are_not_articles(text: str) -> None:
-    assert articles(text) == []
-
-
-def test_iso_dates_are_not_articles() -> None:
-    assert articles("с 2025-01-15") == []
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         ("", False),
         ("   ", False),
         ("😀😀👍", False),
@@ -141,7 +91,8 @@ def test_iso_dates_are_not_articles() -> None:
         ("«—»", False),
         ("а", True),
         ("q", True),
-        ("7", True),
+        ("7", False),  # digits alone are no words: "please write your question in words"
+        ("7a", True),
         ("👍 ok", True),
         ("ә", True),
     ],
@@ -176,40 +127,3 @@ def test_char_ngrams_are_padded() -> None:
     assert char_ngrams("ab", (3,)) == [" ab", "ab "]
     assert char_ngrams("ab", (5,)) == []
     assert char_ngrams("abc", (3, 4)) == [" ab", "abc", "bc ", " abc", "abc "]
-
-
-@pytest.mark.skipif(compiled is None, reason="the C kernel was not built")
-def test_the_kernel_folds_as_python_does(library: Library) -> None:
-    assert compiled is not None
-    rng = random.Random(4)
-    # Letters the table maps, and what it does not: accents, emoji, other scripts' letters.
-    mapped = (
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" "әғқңөұүһі" "АЁҚҰӘ" "abcdefghijklmnopqrstuvwxyz"
-        "äğñöşūüıç" "ÄŞ" "0123456789" "  \t\n.,!?-()" "khtsyayuyozzh"
-    )  # fmt: skip
-    other = "—«»🙂👍é\u0301ﬁ²ўİ"
-
-    def sample(alphabet: str) -> str:
-        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-
-    texts = [sample(mapped) for _ in range(5000)] + [sample(mapped + other) for _ in range(500)]
-    texts += [t for topic in library.kb for t in [topic.title, *topic.questions, topic.body]]
-    texts += ["", "ссс", "kkh", "zzzh", "tss", "yya", "a-a", "aa11aa", "ъь", "ЯЮЁ"]
-    in_c = 0
-    for given in texts:
-        normalised = unicodedata.normalize("NFC", given).casefold()
-        mine = compiled.fold(normalised, text._KERNEL_TABLE, text._DIGRAPHS)
-        in_c += mine is not None
-        assert mine in (None, text._fold(normalised)), given
-        assert fold(given) == text._fold(normalised), given
-    assert in_c > 5000  # the C path, not the fallback, is what was compared
-
-
-@pytest.mark.skipif(compiled is None, reason="the C kernel was not built")
-def test_the_kernel_refuses_a_table_it_cannot_hold() -> None:
-    assert compiled is not None
-    with pytest.raises(TypeError, match="ASCII"):
-        compiled.fold("a", ("x" * 5,) * 128, ())
-    with pytest.raises(TypeError, match="ASCII"):
-        compiled.fold("a", ("ж",) * 128, ())
-    assert compiled.fold("b", ("x" * 5,) * 10, ()) == "b"  # items past the text's letters: unread

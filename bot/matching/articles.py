@@ -26,11 +26,17 @@ ADILET_LANG = {"ru": "rus", "kk": "kaz"}
 _DIGIT = re.compile(r"\d")
 # "115-1", "ст.232-1", "214 - 2 бап", "456.2". Neither part may touch another number
 # ("28.04.2026", "2025-01-15" are dates), and articles never start with 0.
-_NUMBERED = re.compile(r"(?<!\d)(?<!\d[.\-–—])([1-9]\d{1,2})\s*[-–—.]\s*(\d{1,2})(?!\d)(?![.,\-]\d)")
-# A cited number may also be spaced ("ст 214 2", "115 1 бабы"), as people type on phones.
-_NUMBER = r"(\d{1,4})(?:\s*[-–—.]\s*(\d{1,2})|\s+([1-9]))?(?![\d.,:])"
+_NUMBERED = re.compile(
+    r"(?<!\d)(?<!\d[.\-–—])([1-9]\d{1,2})\s*[-–—.]\s*(\d{1,2})(?!\d)(?![.,\-]\d)"
+)
+# A cited number may also be spaced ("ст 214 2", "115 1 бабы"), as people type on phones,
+# but may not run on into a decimal, a date, a time or a longer number ("3.5", "10:00").
+_NUMBER = r"(\d{1,4})(?:\s*[-–—.]\s*(\d{1,2})|\s+([1-9]))?(?!\d|[.,:]\d|\s*[-–—]\s*\d)"
 # Words that make a number an article: статья (any case), ст., бап (any case), the codes.
-_ARTICLE_WORD = r"стать[яиеюй]\w*|статей|ст|бап\w*|баб[ыіи]\w*|stat[iy]?[ae]|stat'?[iy]a|st|bap\w*|bab[yi]\w*"
+_ARTICLE_WORD = (
+    r"стать[яиеюй]\w*|статей|ст|бап\w*|баб[ыіи]\w*"
+    r"|stat[iy]?[ae]|stat'?[iy]a|st|bap\w*|bab[yi]\w*"
+)
 _CODE_WORD = r"ук|коап|кк|қк|акбтк|әқбтк|ақбтк"
 _BEFORE = rf"(?:{_ARTICLE_WORD}|article|art|уголовн\w+ кодекс\w*|{_CODE_WORD})"
 _AFTER = rf"(?:{_ARTICLE_WORD}|{_CODE_WORD})"

@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from bot.content import KnowledgeBase
 from bot.matching.examples import descriptions, questions
-from bot.matching.model import C, OUT_OF_SCOPE, TopicModel
+from bot.matching.model import OUT_OF_SCOPE, C, TopicModel
 
 FOLDS = 5
 GRID_ANSWER = tuple(np.round(np.arange(0.20, 0.81, 0.05), 2))
@@ -42,13 +42,22 @@ class HeldOut:
         rows = np.arange(len(scores))
         top, second = scores[rows, order[:, 0]], scores[rows, order[:, 1]]
         answered = (top >= answer) & (top - second >= margin)
-        return [self.classes[topics[o]] if a else None for o, a in zip(order[:, 0], answered)]
+        return [
+            self.classes[topics[o]] if a else None
+            for o, a in zip(order[:, 0], answered, strict=True)
+        ]
 
     def rates(self, answer: float, margin: float) -> tuple[float, float]:
         """Return (share of topic questions answered right, share of out-of-scope refused)."""
         chosen = self.decide(answer, margin)
-        right = [c == label for c, label in zip(chosen, self.labels) if label != OUT_OF_SCOPE]
-        refused = [c is None for c, label in zip(chosen, self.labels) if label == OUT_OF_SCOPE]
+        right = [
+            c == label
+            for c, label in zip(chosen, self.labels, strict=True)
+            if label != OUT_OF_SCOPE
+        ]
+        refused = [
+            c is None for c, label in zip(chosen, self.labels, strict=True) if label == OUT_OF_SCOPE
+        ]
         return float(np.mean(right)) if right else 0.0, float(np.mean(refused)) if refused else 0.0
 
 

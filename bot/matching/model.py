@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -21,9 +22,14 @@ from bot.text import fold
 
 OUT_OF_SCOPE = "out-of-scope"  # the class of questions no topic answers
 # Stored models are keyed by this: change it whenever the features or the training change.
-VERSION = "1"
+VERSION = "2"
 # Inverse regularisation strength, chosen by cross-validation (benchmarks/calibration.py).
 C = 20.0
+# The model holds a weight per feature and class, and training holds some twenty times that
+# (L-BFGS's history): beyond this many weights, a knowledge base of hundreds of topics keeps
+# only its most frequent features, so that it trains in bounded time and memory.
+MAX_WEIGHTS = 15_000_000
+SHARES = {"chars": 0.6, "words": 0.25, "stems": 0.15}  # of the features kept, per kind
 
 
 STEM = 5  # letters of a word kept as its stem
@@ -71,8 +77,13 @@ class TopicModel:
         if len(set(labels)) < 2:  # logistic regression needs two classes to tell apart
             labels += [OUT_OF_SCOPE]
             texts += [""]
-        model = pipeline(c).fit(texts, labels)
-        return cls(model)
+        model = pipeline(c)
+        budget = MAX_WEIGHTS // len(set(labels))
+        model.set_params(
+            **{f"features__{kind}__max_features": int(budget * share)
+               for kind, share in SHARES.items()}
+        )  # fmt: skip
+        return cls(model.fit(texts, labels))
 
     @property
     def classes(self) -> list[str]:
@@ -80,4 +91,7 @@ class TopicModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return an array (texts × classes) of probabilities; rows sum to 1."""
-        return self.pipeline.predict_proba([fold(text) for text in texts])
+        # The pipeline was checked when it was trained; checking a short text's every array
+        # again costs more than classifying it.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            return self.pipeline.predict_proba([fold(text) for text in texts])

@@ -16,6 +16,7 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import sklearn
 
@@ -38,7 +39,7 @@ def fingerprint(examples: Sequence[tuple[str, str]]) -> str:
 class ModelStore:
     """Train a model once per set of examples; keep it in `directory` (None: memory only)."""
 
-    _recent: OrderedDict[str, TopicModel] = OrderedDict()  # shared by every store
+    _recent: ClassVar[OrderedDict[str, TopicModel]] = OrderedDict()  # shared by every store
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
