@@ -59,8 +59,8 @@ class Thresholds:
     examples (benchmarks/calibration.py), never on an evaluation set.
     """
 
-    answer: float = 0.40  # the top topic must have at least this probability to be answered
-    margin: float = 0.10  # ... and lead the second by this much, else "did you mean"
+    answer: float = 0.45  # the top topic must have at least this probability to be answered
+    margin: float = 0.05  # ... and lead the second by this much, else "did you mean"
     suggest: float = 0.15  # topics at least this probable are offered when not answered
 
 

@@ -118,8 +118,8 @@ def test_unknown_question(assistant: Assistant, question: str, lang: str) -> Non
 
 
 def test_clarify_offers_the_candidates(assistant: Assistant) -> None:
-    # "card" alone fits droppers and codes-and-cards alike: the bot asks which one.
-    reply, match = assistant.ask("карта", "kk")
+    # "threats" alone fits debt collectors and a call to the police: the bot asks which one.
+    reply, match = assistant.ask("угрозы", "ru")
     assert match.decision == "clarify"
     assert reply.kind == "clarify"
     assert datas(reply) == [*(f"t:{c.topic}" for c in match.candidates), "menu"]

@@ -6,12 +6,15 @@ Most tests use a small content tree (fast to load); two use a copy of the bundle
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from bot.content import ContentError
 from bot.library import Library, fingerprint
+from bot.matching.model import TopicModel
+from bot.matching.store import ModelStore
 
 TOPIC = "uk-115-1-stalking"
 
@@ -206,3 +209,44 @@ def test_a_bad_hearing_number_is_reported_not_raised(lib: Library, small: Path) 
     problems = lib.reload()
     assert any("comment_deadline_working_days" in p.message for p in problems)
     assert lib.kb.get("alpha", "ru") is not None
+
+
+def test_the_last_good_model_answers_while_an_edit_is_trained(
+    lib: Library, small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    training, release = threading.Event(), threading.Event()
+    model = lib.store.model
+
+    def slow(examples: list[tuple[str, str]]) -> TopicModel:
+        training.set()
+        assert release.wait(30)
+        return model(examples)
+
+    monkeypatch.setattr(lib.store, "model", slow)
+    old = lib.snapshot
+    edit(small / "ru" / "alpha.md", "questions:\n", "questions:\n  - как не попасться аферистам\n")
+    reloading = threading.Thread(target=lib.reload)
+    reloading.start()
+    assert training.wait(30)
+    # Mid-training: the old snapshot serves, and answers as before.
+    assert lib.snapshot is old
+    assert lib.matcher.match("как защититься от мошенников", lang="ru").topic == "alpha"
+    release.set()
+    reloading.join(30)
+    assert lib.snapshot is not old
+    assert "как не попасться аферистам" in lib.kb.get("alpha", "ru").questions  # type: ignore[union-attr]
+
+
+def test_a_library_with_a_model_directory_starts_without_training(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models = tmp_path / "models"
+    Library(small, models=models)
+    monkeypatch.setattr(ModelStore, "_recent", type(ModelStore._recent)())  # a new process
+
+    def no_training(*_args: object, **_kwargs: object) -> TopicModel:
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(TopicModel, "train", no_training)
+    restarted = Library(small, models=models)
+    assert restarted.matcher.match("куда звонить в полицию", lang="ru").topic == "beta"

@@ -14,7 +14,7 @@ from bot.library import Library
 from bot.watch import watch_content
 
 INTERVAL = 0.01
-TIMEOUT = 10.0  # generous: a reload takes a fraction of a second, slow CI may take longer
+TIMEOUT = 60.0  # generous: a reload trains the classifier again (seconds), slow CI more
 
 
 @dataclass

@@ -2,8 +2,8 @@
 example questions and out-of-scope examples, never on an evaluation set.
 
 Every example question is classified by a model trained without it (k folds, stratified by
-topic); the thresholds that best balance answering the held-out questions of the topics
-and refusing the held-out out-of-scope ones are chosen on a grid.
+topic); on a grid, the thresholds are chosen that answer the most held-out topic questions
+right while refusing at least REFUSE of the held-out out-of-scope ones.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from bot.matching.model import OUT_OF_SCOPE, C, TopicModel
 FOLDS = 5
 GRID_ANSWER = tuple(np.round(np.arange(0.20, 0.81, 0.05), 2))
 GRID_MARGIN = (0.0, 0.05, 0.10, 0.15, 0.20)
+# A wrong article is the worst answer a prosecutor's bot can give: refuse at least this share
+# of the out-of-scope questions, and answer as many others right as that allows.
+REFUSE = 0.95
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,13 @@ def choose(
     *,
     answers: Iterable[float] = GRID_ANSWER,
     margins: Iterable[float] = GRID_MARGIN,
+    refuse: float = REFUSE,
 ) -> tuple[float, float, float, float]:
-    """Return (answer, margin, answered right, refused) with the best mean of the two rates.
-
-    Ties go to the stricter thresholds: refusing is the safer mistake for a prosecutor's bot.
-    """
-    best: tuple[float, float, float, float] | None = None
-    for answer, margin in product(answers, margins):
-        right, refused = held.rates(answer, margin)
-        if best is None or (right + refused) / 2 >= (best[2] + best[3]) / 2 - 1e-9:
-            best = (float(answer), float(margin), right, refused)
-    assert best is not None
-    return best
+    """Return (answer, margin, answered right, refused): the thresholds that answer the most
+    topic questions right while refusing at least `refuse` of the out-of-scope ones (if none
+    does, the best mean of the two). Ties go to the stricter thresholds."""
+    rows = [(float(a), float(m), *held.rates(a, m)) for a, m in product(answers, margins)]
+    safe = [row for row in rows if row[3] >= refuse]
+    if safe:
+        return max(reversed(safe), key=lambda row: row[2])
+    return max(reversed(rows), key=lambda row: row[2] + row[3])

@@ -21,7 +21,7 @@ MIN_WORDS = 3  # shorter pieces of an answer (list markers, "102") teach nothing
 def answer_sentences(topic: Topic) -> list[str]:
     """Return the sentences of a topic's answer, without Markdown."""
     plain = _MARKUP.sub(" ", topic.body)
-    pieces = (piece.strip(" -•\t") for piece in _SENTENCE_END.split(plain))
+    pieces = (" ".join(piece.split()).strip(" -•") for piece in _SENTENCE_END.split(plain))
     return [piece for piece in pieces if len(piece.split()) >= MIN_WORDS]
 
 

@@ -28,7 +28,7 @@ C = 20.0
 # The model holds a weight per feature and class, and training holds some twenty times that
 # (L-BFGS's history): beyond this many weights, a knowledge base of hundreds of topics keeps
 # only its most frequent features, so that it trains in bounded time and memory.
-MAX_WEIGHTS = 15_000_000
+MAX_WEIGHTS = 10_000_000
 SHARES = {"chars": 0.6, "words": 0.25, "stems": 0.15}  # of the features kept, per kind
 
 

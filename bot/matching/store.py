@@ -47,10 +47,14 @@ class ModelStore:
     def model(self, examples: Sequence[tuple[str, str]]) -> TopicModel:
         """Return the model for these examples: remembered, stored, or trained now."""
         key = fingerprint(examples)
-        found = self._recent.get(key) or self._load(key)
+        found = self._recent.get(key)
         if found is None:
-            found = TopicModel.train(examples)
-            self._save(key, found)
+            found = self._load(key)
+            if found is None:
+                found = TopicModel.train(examples)
+                self._save(key, found)
+        elif (path := self._path(key)) is not None and not path.is_file():
+            self._save(key, found)  # trained by a store that kept it in memory only
         self._recent[key] = found
         self._recent.move_to_end(key)
         while len(self._recent) > KEEP_IN_MEMORY:
