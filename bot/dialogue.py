@@ -24,7 +24,6 @@ from bot.render import html_to_text, render_topic, split_message
 
 MAX_QUESTION = 1000  # longer messages are matched on their beginning
 SWITCH_MARGIN = 3.0  # log-odds needed to answer in the language the user did not choose
-CACHE_SIZE = 512  # rendered topic replies kept per content version
 LANG_NAMES = {"ru": "Русский", "kk": "Қазақша"}
 CATEGORY_LABELS = {
     "articles": __("📜 New Criminal Code articles"),
@@ -79,8 +78,6 @@ class Assistant:
         self.library = library
         self.clock = clock or (lambda: datetime.now(UTC))
         self.subscriptions = subscriptions  # the channel offers announcements (Telegram does)
-        self._cache: dict[tuple[object, ...], Reply] = {}
-        self._cache_snapshot: object = None
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
@@ -100,7 +97,7 @@ class Assistant:
                     "to this bot. We have not saved what you typed."
                 )
         if match.decision == "answer" and match.topic:
-            # Most questions: a rendered answer from the cache, switch offer included.
+            # Most questions: the topic, with the offer to switch language if it applies.
             return self.topic(match.topic, reply_lang, warning=warning, switch=switch), match
         if match.decision == "empty":
             reply = self._empty(reply_lang, warning)
@@ -181,21 +178,8 @@ class Assistant:
     ) -> Reply:
         """Show one topic with buttons for related topics, feedback and the menu; `switch`
         adds a button to switch to `lang` (for a user who chose the other language)."""
-        snapshot = self.library.snapshot
-        if snapshot is not self._cache_snapshot:  # new content: forget what was rendered
-            self._cache, self._cache_snapshot = {}, snapshot
-        # Hearing answers depend on the date (upcoming or past): the hour is in the key.
-        now = self.clock()
-        key = (topic_id, lang, warning, switch, now.date(), now.hour)
-        reply = self._cache.get(key)
-        if reply is None:
-            reply = self._render_topic(topic_id, lang, warning)
-            if switch:
-                reply = self._with_switch(reply)
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            self._cache[key] = reply
-        return reply
+        reply = self._render_topic(topic_id, lang, warning)
+        return self._with_switch(reply) if switch else reply
 
     def _render_topic(self, topic_id: str, lang: str, warning: str | None) -> Reply:
         kb = self.library.kb

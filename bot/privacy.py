@@ -111,7 +111,7 @@ def redact(text: str) -> Redaction:
 def may_hold_private_data(text: str) -> bool:
     """Tell whether ``text`` could hold a card, a code, an IIN, a phone or an e-mail.
 
-    A cheap test for caches: what fails it holds none of those and may be kept as it is.
+    A cheap first test: what fails it holds none of those and needs no redaction.
     """
     return _DIGIT_OR_AT.search(text) is not None
 

@@ -20,30 +20,36 @@ log = logging.getLogger(__name__)
 OnChange = Callable[[list[Problem]], Awaitable[None]]
 
 
+SETTLE = 0.5  # seconds the files must stay as they are before an edit is loaded
+
+
 async def watch_content(
     library: Library, *, interval: float, on_change: OnChange, stop: asyncio.Event
 ) -> None:
     """Poll the content every `interval` seconds and reload it when it changed, until `stop`."""
-    pending: object = None
     while not stop.is_set():
         try:
-            pending = await _poll(library, pending, on_change)
+            await _poll(library, on_change)
         except Exception:  # a watcher that dies silently would freeze the content for good
             log.exception("content watch failed; trying again in %s s", interval)
-            pending = None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def _poll(library: Library, pending: object, on_change: OnChange) -> object:
-    """Reload once the files stopped changing; return the state to remember till next poll."""
+async def _poll(library: Library, on_change: OnChange) -> None:
+    """Reload once the files stopped changing, and tell `on_change` how it went."""
     if not await asyncio.to_thread(library.changed):
-        return None
-    # An editor saving ru and kk (or a git pull) writes several files: wait until the files
-    # look the same at two polls in a row, so a half-written edit is not loaded and rejected.
+        return
+    # An editor saving ru and kk (or a git pull) writes several files: wait until they look
+    # the same SETTLE seconds apart, so that a half-written edit is not loaded and rejected.
     stamp = await asyncio.to_thread(fingerprint, library.root)
-    if stamp != pending:
-        return stamp
+    while True:
+        await asyncio.sleep(SETTLE)
+        again = await asyncio.to_thread(fingerprint, library.root)
+        if again == stamp:
+            break
+        stamp = again
+    # Training the new model takes seconds: the last good one answers meanwhile.
     problems = await asyncio.to_thread(library.reload)
     if problems:
         log.warning("content edit rejected, %d problem(s); still serving the last good version",
@@ -51,4 +57,3 @@ async def _poll(library: Library, pending: object, on_change: OnChange) -> objec
     else:
         log.info("content reloaded from %s", library.root)
     await on_change(problems)
-    return None

@@ -84,13 +84,13 @@ def test_kk_file_removed(root: Path) -> None:
 
 def test_duplicate_question(root: Path) -> None:
     path = root / "ru" / "smalltalk-thanks.md"
-    edit(path, "questions:\n", "questions:\n  - что такое сталкинг\n")
+    edit(path, "questions:\n", "questions:\n  - сталкинг это преступление\n")
     stalking = root / "ru" / "uk-115-1-stalking.md"
-    where = f"({path}:{line_of(path, 'что такое сталкинг')})"
+    where = f"({path}:{line_of(path, 'сталкинг это преступление')})"
     assert errors(run_checks(root))[0] == (
         stalking,
-        line_of(stalking, "что такое сталкинг"),
-        f"question 'что такое сталкинг' is also listed under 'smalltalk-thanks' {where}",
+        line_of(stalking, "сталкинг это преступление"),
+        f"question 'сталкинг это преступление' is also listed under 'smalltalk-thanks' {where}",
     )
 
 

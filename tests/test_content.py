@@ -15,8 +15,10 @@ import pytest
 import yaml
 
 from bot.content import CATEGORIES, ContentError, KnowledgeBase, Problem, parse_topic
+from bot.evaluation import read_cases
 from bot.knowledge import default_content_dir, group_by_id, load_knowledge_base
 from bot.library import Library
+from bot.text import fold
 
 TOPICS_MD = Path("/work/shared/topics.md")
 CATALOGUE_IDS = (
@@ -439,3 +441,16 @@ def test_a_broken_twin_is_not_also_reported_missing(tree: Path) -> None:
     assert [p.path.name for p in problems] == ["beta.md"]
     assert "invalid YAML" in problems[0].message
     assert not any("has no kk version" in p.message for p in problems)
+
+
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.tsv"
+
+
+@pytest.mark.skipif(not DEV_SET.is_file(), reason="no ../shared/eval/dev.tsv beside the project")
+def test_the_dev_set_stays_out_of_the_content(library: Library) -> None:
+    # It measures wording the bot has never seen: a question of it in the content measures
+    # nothing any more.
+    dev = {fold(case.text) for case in read_cases(DEV_SET)}
+    examples = [q for topic in library.kb for q in topic.questions]
+    examples += [q for refused in library.kb.out_of_scope.values() for q in refused.questions]
+    assert [q for q in examples if fold(q) in dev] == []

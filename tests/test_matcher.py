@@ -210,7 +210,7 @@ def test_rank_limit_and_order(matcher: Matcher) -> None:
     assert len(ranked) == 5
     assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
     assert matcher.rank("мошенники украли деньги", limit=1) == ranked[:1]
-    assert sum(c.score for c in matcher.rank("мошенники", limit=50)) <= 1.0  # probabilities
+    assert sum(c.score for c in matcher.rank("мошенники", limit=50)) <= 1.0 + 1e-3  # rounded
 
 
 def test_every_bundled_topic_is_indexed(matcher: Matcher, library: Library) -> None:
