@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -176,9 +177,16 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         print("TELEGRAM_BOT_TOKEN is not set: use `zanbot chat` for the terminal chat.",
               file=sys.stderr)  # fmt: skip
         return 2
+    # Until the bot takes over SIGTERM, nothing is in flight: a stop while the model loads
+    # or trains (a service restarted at once) ends the process cleanly.
+    signal.signal(signal.SIGTERM, _stop_before_start)
     from bot.telegram.app import run_bot
 
     return run_bot(config, _library(args, config), webhook_url=args.webhook)
+
+
+def _stop_before_start(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -75,9 +75,10 @@ async def test_sigterm_finishes_in_flight_updates_and_restart_drops_none(tmp_pat
         assert api.errors == []
 
 
-async def test_plain_zanbot_serves_users_in_both_languages_at_once(tmp_path: Path) -> None:
+async def test_plain_zanbot_serves_users_in_both_languages_at_once(
+    tmp_path: Path, library: Library
+) -> None:
     """The README's run command: plain `zanbot` with a token and TELEGRAM_API_URL."""
-    library = Library()
     async with FakeBotAPI() as api:
         people = {"kk": api.user(3200, language_code="kk"), "ru": api.user(3201)}
         async with zanbot(api, tmp_path, command=()):
@@ -94,6 +95,17 @@ async def test_plain_zanbot_serves_users_in_both_languages_at_once(tmp_path: Pat
                 [answer] = await api.wait_for(user.id, timeout=30)
                 assert library.kb.get("uk-115-1-stalking", lang).title in answer["text"]
         assert api.errors == []
+
+
+async def test_a_stop_while_the_model_trains_ends_the_process_cleanly(tmp_path: Path) -> None:
+    async with FakeBotAPI() as api:
+        # A model directory of its own: this process has to train (seconds) before it starts;
+        # the signal comes once the imports are done, while it trains.
+        async with zanbot(api, tmp_path, ZANBOT_MODEL_DIR=str(tmp_path / "models")) as process:
+            await asyncio.sleep(3.0)
+            process.send_signal(signal.SIGTERM)
+        assert process.returncode == 0  # zanbot() asserts it too, with the process's stderr
+        assert api.pending_updates == []
 
 
 async def test_webhook_server_answers_updates_with_the_secret(tmp_path: Path) -> None:
