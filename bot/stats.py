@@ -1,8 +1,7 @@
 """Question counters and unanswered questions, kept in memory and written in batches.
 
-Writing to SQLite on every message would cost a database round trip per question (about a
-third of the whole pipeline's time in benchmarks/pipeline_bench.py); they are flushed every
-few seconds and at shutdown instead. A crash loses at most those seconds of counts and
+Writing to SQLite on every message would cost a database round trip per question; they are
+flushed every few seconds and at shutdown instead. A crash loses at most those seconds of counts and
 unanswered questions, never users, subscriptions or feedback (those are written at once).
 """
 

@@ -20,7 +20,7 @@ from bot.matching.examples import descriptions, questions
 from bot.matching.model import OUT_OF_SCOPE, C, TopicModel
 
 FOLDS = 5
-GRID_ANSWER = tuple(np.round(np.arange(0.20, 0.81, 0.05), 2))
+GRID_ANSWER = tuple(np.round(np.arange(0.20, 0.801, 0.025), 3))
 GRID_MARGIN = (0.0, 0.05, 0.10, 0.15, 0.20)
 # A wrong article is the worst answer a prosecutor's bot can give: refuse at least this share
 # of the out-of-scope questions, and answer as many others right as that allows.

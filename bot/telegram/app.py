@@ -133,8 +133,8 @@ def build_application(
     add = app.add_handler
     # The first matching handler of a group wins. Citizens' questions are nearly all the
     # traffic and no other handler wants them, so they are matched first instead of after some
-    # twenty others: a tenth more updates per second (benchmarks/pipeline_bench.py). An
-    # admin's text may belong to the announcement composer, and goes the long way.
+    # twenty others. An admin's text may belong to the announcement composer, and goes the
+    # long way.
     question = private & new & filters.TEXT & ~filters.COMMAND
     add(MessageHandler(CitizenQuestion(admins), handlers.text))  # question & ~AdminFilter
     # Before the catch-all handlers below.

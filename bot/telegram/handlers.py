@@ -36,8 +36,8 @@ def markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str | None:
     """Return the inline keyboard as the Bot API's JSON, built once per set of buttons.
 
     Answers repeat the same few keyboards, and building InlineKeyboardMarkup objects and
-    serialising them through to_dict() cost python-telegram-bot more than the rest of a send
-    (benchmarks/pipeline_bench.py). The Bot API takes reply_markup as a JSON string anyway.
+    serialising them through to_dict() cost python-telegram-bot more than the rest of a send.
+    The Bot API takes reply_markup as a JSON string anyway.
     """
     if not buttons:
         return None
