@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 from bot.evaluation import Case, Prediction, evaluate, read_cases
 from bot.knowledge import load_knowledge_base
 from bot.matcher import Matcher, Thresholds
-from bot.matching.calibration import FOLDS, cross_validate
+from bot.matching.calibration import FOLDS, cross_validate, misspell
 from bot.matching.examples import descriptions, questions
 from bot.matching.model import OUT_OF_SCOPE
 from bot.text import clean, fold
@@ -94,23 +94,7 @@ def baseline_split(kb, make: Callable[[Sequence[tuple[str, str]]], Scorer]):
 def with_typos(cases: list[Case], seed: int = 3) -> list[Case]:
     """The same questions with one or two letters dropped, doubled or swapped."""
     rng = random.Random(seed)
-
-    def typo(text: str) -> str:
-        for _ in range(rng.choice((1, 2))):
-            letters = [i for i, ch in enumerate(text) if ch.isalpha()]
-            if len(letters) < 4:
-                break
-            i = rng.choice(letters[1:-1])
-            kind = rng.choice(("drop", "double", "swap"))
-            if kind == "drop":
-                text = text[:i] + text[i + 1 :]
-            elif kind == "double":
-                text = text[:i] + text[i] + text[i:]
-            else:
-                text = text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
-        return text
-
-    return [Case(c.lang, c.expected, typo(c.text), c.line) for c in cases]
+    return [Case(c.lang, c.expected, misspell(c.text, rng), c.line) for c in cases]
 
 
 def pct(pair: tuple[int, int]) -> str:

@@ -25,12 +25,15 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--content", default=None)
     parser.add_argument("--grid", action="store_true", help="print every threshold pair")
+    parser.add_argument(
+        "--typos", action="store_true", help="hold out the questions with one or two typos each"
+    )
     args = parser.parse_args()
     kb = load_knowledge_base(args.content)
     current = Thresholds()
     for c in args.c:
         started = time.perf_counter()
-        held = cross_validate(kb, folds=args.folds, c=c)
+        held = cross_validate(kb, folds=args.folds, c=c, typos=args.typos)
         elapsed = time.perf_counter() - started
         answer, margin, right, refused = choose(held)
         now_right, now_refused = held.rates(current.answer, current.margin)

@@ -8,6 +8,7 @@ right while refusing at least REFUSE of the held-out out-of-scope ones.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import product
@@ -64,12 +65,32 @@ class HeldOut:
         return float(np.mean(right)) if right else 0.0, float(np.mean(refused)) if refused else 0.0
 
 
+def misspell(text: str, rng: random.Random) -> str:
+    """Drop, double or swap a letter inside a word, once or twice, as people do on phones."""
+    for _ in range(rng.choice((1, 2))):
+        letters = [i for i, ch in enumerate(text) if ch.isalpha()]
+        if len(letters) < 4:
+            break
+        i = rng.choice(letters[1:-1])
+        kind = rng.choice(("drop", "double", "swap"))
+        if kind == "drop":
+            text = text[:i] + text[i + 1 :]
+        elif kind == "double":
+            text = text[:i] + text[i] + text[i:]
+        else:
+            text = text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
+    return text
+
+
 def cross_validate(
-    kb: KnowledgeBase, *, folds: int = FOLDS, seed: int = 0, c: float = C
+    kb: KnowledgeBase, *, folds: int = FOLDS, seed: int = 0, c: float = C, typos: bool = False
 ) -> HeldOut:
-    """Classify every example question with a model trained on the other folds."""
+    """Classify every example question with a model trained on the other folds (`typos`:
+    the held-out questions with one or two typos each)."""
     held, always = questions(kb), descriptions(kb)
     labels = [label for label, _lang, _text in held]
+    rng = random.Random(seed)
+    texts = [misspell(text, rng) if typos else text for _label, _lang, text in held]
     classes = sorted(set(labels) | {label for label, _text in always})
     probabilities = np.zeros((len(held), len(classes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -77,9 +98,8 @@ def cross_validate(
         kept = [(held[i][0], held[i][2]) for i in train]
         model = TopicModel.train([*kept, *always], c=c)
         columns = [classes.index(c) for c in model.classes]
-        probabilities[np.ix_(test, columns)] = model.probabilities([held[i][2] for i in test])
+        probabilities[np.ix_(test, columns)] = model.probabilities([texts[i] for i in test])
     langs = [lang for _label, lang, _text in held]
-    texts = [text for _label, _lang, text in held]
     return HeldOut(labels, langs, texts, classes, probabilities)
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import sklearn
+from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -22,7 +24,7 @@ from bot.text import fold
 
 OUT_OF_SCOPE = "out-of-scope"  # the class of questions no topic answers
 # Stored models are keyed by this: change it whenever the features or the training change.
-VERSION = "3"
+VERSION = "4"
 # Inverse regularisation strength, chosen by cross-validation (benchmarks/calibration.py).
 C = 20.0
 # The model holds a weight per feature and class, and training holds some twenty times that
@@ -34,6 +36,8 @@ WEIGHTS = {"chars": 1.0, "words": 0.5, "stems": 0.8}  # of each kind in the clas
 
 
 STEM = 5  # letters of a word kept as its stem
+SPELLED = 4  # shorter unknown words are not spelled: too many known words are that close
+CLOSE = 80  # rapidfuzz ratio from which a known word is taken for the one typed
 
 
 def stems(folded: str) -> list[str]:
@@ -69,6 +73,7 @@ class TopicModel:
     """A trained classifier: probabilities of every topic and of OUT_OF_SCOPE for texts."""
 
     pipeline: Pipeline
+    vocabulary: tuple[str, ...] = ()  # the whole words it knows, for spelling (`spelled`)
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]], *, c: float = C) -> TopicModel:
@@ -88,7 +93,10 @@ class TopicModel:
             **{f"features__{kind}__max_features": int(budget * share)
                for kind, share in SHARES.items()}
         )  # fmt: skip
-        return cls(model.fit(texts, labels))
+        model.fit(texts, labels)
+        words = model.named_steps["features"].transformer_list[1][1].vocabulary_
+        known = sorted(w for w in words if len(w) >= SPELLED and w.isalpha())  # not bigrams
+        return cls(model, tuple(known))
 
     @property
     def classes(self) -> list[str]:
@@ -99,4 +107,27 @@ class TopicModel:
         # The pipeline was checked when it was trained; checking a short text's every array
         # again costs more than classifying it.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            return self.pipeline.predict_proba([fold(text) for text in texts])
+            return self.pipeline.predict_proba([self.spelled(fold(text)) for text in texts])
+
+    def spelled(self, folded: str) -> str:
+        """Add to each word it does not know the known word it is most likely a typo of.
+
+        The word itself stays: its character n-grams still count. Kept because it answers
+        far more questions with typos right and costs little on questions as written
+        (`python benchmarks/calibration.py --typos`).
+        """
+        known = self._known
+        words = []
+        for word in folded.split():
+            words.append(word)
+            if len(word) >= SPELLED and word not in known and word.isalpha():
+                found = process.extractOne(
+                    word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=CLOSE
+                )
+                if found is not None:
+                    words.append(found[0])
+        return " ".join(words)
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self.vocabulary)
