@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.frontmatter import FrontMatterError, parse_document
+from bot.frontmatter import Document, FrontMatterError, parse_document
 
 CATEGORIES = ("articles", "fraud", "hearings", "info", "smalltalk")
 REQUIRED_KEYS = ("id", "title", "category", "questions")
@@ -183,13 +183,19 @@ def _hearing(raw: Any, path: Path, lines: dict[str, int]) -> Hearing:
     )
 
 
-def parse_out_of_scope(path: Path, lang: str, text: str | None = None) -> OutOfScope:
-    """Parse content/<lang>/out-of-scope.md; raise ContentError with file:line on a problem."""
+def _document(path: Path, text: str | None) -> Document:
+    """Read a content file's front matter and body; raise ContentError with file:line."""
+    # utf-8-sig: editors on Windows may save a byte-order mark first.
     text = path.read_text(encoding="utf-8-sig") if text is None else text
     try:
-        document = parse_document(text)
+        return parse_document(text)
     except FrontMatterError as exc:
         raise ContentError([Problem(path, exc.line, exc.message)]) from None
+
+
+def parse_out_of_scope(path: Path, lang: str, text: str | None = None) -> OutOfScope:
+    """Parse content/<lang>/out-of-scope.md; raise ContentError with file:line on a problem."""
+    document = _document(path, text)
     data, lines = document.data, document.lines
     problems = [
         Problem(path, lines.get(str(key), 1), f"unknown key '{key}' (out-of-scope questions "
@@ -209,12 +215,7 @@ def parse_out_of_scope(path: Path, lang: str, text: str | None = None) -> OutOfS
 
 def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:
     """Parse one topic file; raise ContentError with file:line on any problem."""
-    # utf-8-sig: editors on Windows may save a byte-order mark first.
-    text = path.read_text(encoding="utf-8-sig") if text is None else text
-    try:
-        document = parse_document(text)
-    except FrontMatterError as exc:
-        raise ContentError([Problem(path, exc.line, exc.message)]) from None
+    document = _document(path, text)
     data, body, body_line, lines = (
         document.data, document.body, document.body_line, document.lines
     )  # fmt: skip

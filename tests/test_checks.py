@@ -332,3 +332,38 @@ def test_missing_content_directory(tmp_path: Path) -> None:
 )
 def test_validate_html(html: str, expected: list[str]) -> None:
     assert validate_html(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line_of_fragment", "message"),
+    [
+        ("id: out-of-scope", "id: vne-bazy", "id: vne-bazy", "the id must be 'out-of-scope'"),
+        ("questions:\n", "category: info\nquestions:\n", "category: info",
+         "unknown key 'category' (out-of-scope questions take only id, title and questions)"),
+        ("questions:\n", "questions: 5\n", "questions: 5", "'questions' must be a list of strings"),
+    ],
+)  # fmt: skip
+def test_a_broken_out_of_scope_file(
+    root: Path, old: str, new: str, line_of_fragment: str, message: str
+) -> None:
+    path = root / "ru" / "out-of-scope.md"
+    text = path.read_text(encoding="utf-8")
+    if new == "questions: 5\n":  # the list goes: only its key stays, with a number
+        start = text.index("questions:\n")
+        text = text[:start] + "questions: 5\n" + text[text.index("\n---", start) + 1 :]
+        path.write_text(text, encoding="utf-8")
+    else:
+        edit(path, old, new)
+    assert errors(run_checks(root)) == [(path, line_of(path, line_of_fragment), message)]
+
+
+def test_a_question_both_answered_and_out_of_scope(root: Path) -> None:
+    path = root / "ru" / "out-of-scope.md"
+    edit(path, "questions:\n", "questions:\n  - сталкинг это преступление\n")
+    stalking = root / "ru" / "uk-115-1-stalking.md"
+    where = f"{stalking}:{line_of(stalking, 'сталкинг это преступление')}"
+    assert errors(run_checks(root)) == [(
+        path, line_of(path, "сталкинг это преступление"),
+        f"question 'сталкинг это преступление' is out of scope here but an example of "
+        f"'uk-115-1-stalking' ({where})",
+    )]  # fmt: skip
