@@ -68,6 +68,9 @@ async def test_sigterm_finishes_in_flight_updates_and_restart_drops_none(tmp_pat
             # Every question is answered once: before the stop, or after the restart.
             for user in users:
                 await api.wait_for(user.id, count=2, timeout=30)
+            probe = api.user(3999)  # the restarted bot is up: it answers someone new
+            await api.send_text(probe, "привет")
+            await api.wait_for(probe.id, timeout=30)
             await asyncio.sleep(1.0)
             for user in users:
                 assert len(api.messages(user.id)) == 2 + (user is users[0])
