@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 from bot.evaluation import Case, Prediction, evaluate, read_cases
 from bot.knowledge import load_knowledge_base
 from bot.matcher import Matcher, Thresholds
-from bot.matching.calibration import FOLDS, cross_validate, misspell
+from bot.matching.calibration import FOLDS, cross_validate, misspell, rates
 from bot.matching.examples import descriptions, questions
 from bot.matching.model import OUT_OF_SCOPE
 from bot.text import clean, fold
@@ -62,12 +62,6 @@ BASELINES: dict[str, Callable[[Sequence[tuple[str, str]]], Scorer]] = {
     "TF-IDF char 2-4 nearest example": tfidf_nearest,
     "WRatio nearest example": wratio_nearest,
 }
-
-
-def rates(chosen: list[str | None], labels: list[str]) -> tuple[float, float]:
-    right = [c == lab for c, lab in zip(chosen, labels, strict=True) if lab != OUT_OF_SCOPE]
-    refused = [c is None for c, lab in zip(chosen, labels, strict=True) if lab == OUT_OF_SCOPE]
-    return float(np.mean(right)), float(np.mean(refused))
 
 
 def decide(best: list[str], scores: np.ndarray, threshold: float) -> list[str | None]:

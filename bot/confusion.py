@@ -4,24 +4,23 @@ of topics whose examples are so close that users will get the wrong one."""
 from __future__ import annotations
 
 from bot.content import KnowledgeBase, Problem, Topic
-from bot.matcher import Matcher
+from bot.matcher import Match, Matcher
 
 # A question of topic A whose best other topic B scores within this of A is one rewording
 # away from the wrong answer (the matcher itself asks "did you mean" under its margin).
 CONFUSABLE_MARGIN = 0.10
 
 
-def _verdict_message(match_decision: str, topic: str | None, own: float, shown: str,
-                     scores: dict[str, float]) -> str:  # fmt: skip
-    if match_decision == "answer" and topic is not None:
-        return f"is answered by '{topic}' ({scores[topic]:.2f}, this topic {own:.2f})"
-    if match_decision == "clarify":
+def _verdict_message(match: Match, own: float, scores: dict[str, float]) -> str:
+    """Say what the matcher does with an example question not answered with its own topic."""
+    shown = ", ".join(f"{t} {s:.2f}" for t, s in scores.items()) or "none"
+    if match.decision == "answer" and match.topic is not None:
+        return f"is answered by '{match.topic}' ({scores[match.topic]:.2f}, this topic {own:.2f})"
+    if match.decision == "clarify":
         return f"gets 'did you mean' (this topic {own:.2f}; also {shown})"
-    if match_decision in ("unknown", "article"):
-        return f"is refused (this topic {own:.2f}; best others: {shown})"
-    if match_decision == "empty":
+    if match.decision == "empty":
         return "has no letters: the bot asks for words instead"
-    return ""
+    return f"is refused (this topic {own:.2f}; best others: {shown})"  # unknown, article
 
 
 def matcher_problems(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
@@ -38,12 +37,8 @@ def matcher_problems(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
         line = topic.lines.get(f"questions[{i}]", 1)
         scores = {c.topic: c.score for c in match.candidates}
         own = scores.pop(topic.id, 0.0)
-        shown = ", ".join(f"{t} {s:.2f}" for t, s in scores.items()) or "none"
-        wrong = match.topic if match.topic != topic.id else None
-        decision = "ok" if match.topic == topic.id else match.decision
-        message = _verdict_message(decision, wrong, own, shown, scores)
-        if message:
-            message = f"example question '{question}' {message}"
+        if match.topic != topic.id:
+            message = f"example question '{question}' {_verdict_message(match, own, scores)}"
             problems.append(Problem(topic.path, line, message, "warning"))
         if scores:
             rival, score = max(scores.items(), key=lambda item: item[1])

@@ -61,6 +61,11 @@ class Reply:
         return html_to_text(self.html)
 
 
+def _warned(html: str, warning: str | None) -> str:
+    """Put the warning about private data, in bold, above a reply's HTML."""
+    return f"<b>⚠️ {escape(warning)}</b>\n\n{html}" if warning else html
+
+
 def menu_button() -> Button:
     return Button(_("☰ Menu"), "menu")
 
@@ -125,16 +130,17 @@ class Assistant:
     def _empty(self, lang: str, warning: str | None) -> Reply:
         with use_locale(lang):
             text = _("Please write your question in words, for example: «what is stalking».")
-            html = escape(text)
-            if warning:
-                html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
-            return Reply(str(html), lang, ((menu_button(),),), kind="empty")
+            html = _warned(str(escape(text)), warning)
+            return Reply(html, lang, ((menu_button(),),), kind="empty")
+
+    def _candidate_rows(self, match: Match, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """One button per topic the matcher offers, in `lang`."""
+        options = [self.library.kb.get(c.topic, lang) for c in match.candidates]
+        return tuple((Button(t.title, f"t:{t.id}"),) for t in options if t is not None)
 
     def _article(self, match: Match, article: Article, lang: str, warning: str | None) -> Reply:
         """Say honestly that no topic explains a cited article, and link the official code."""
-        kb = self.library.kb
-        options = [kb.get(c.topic, lang) for c in match.candidates]
-        rows = tuple((Button(t.title, f"t:{t.id}"),) for t in options if t is not None)
+        rows = self._candidate_rows(match, lang)
         with use_locale(lang):
             if article.code == ADMINISTRATIVE:
                 text = _(
@@ -150,14 +156,11 @@ class Assistant:
             html = f"{escape(text.format(article=article.number))} {link}"
             if rows:
                 html += "\n\n" + escape(_("Perhaps one of these topics helps:"))
-            if warning:
-                html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
+            html = _warned(html, warning)
             return Reply(html, lang, (*rows, (menu_button(),)), kind="article")
 
     def _not_sure(self, match: Match, lang: str, warning: str | None) -> Reply:
-        kb = self.library.kb
-        options = [(c.topic, kb.get(c.topic, lang)) for c in match.candidates]
-        rows = tuple((Button(t.title, f"t:{tid}"),) for tid, t in options if t is not None)
+        rows = self._candidate_rows(match, lang)
         with use_locale(lang):
             if match.decision == "clarify" and rows:
                 html = escape(_("Did you mean one of these topics?"))
@@ -169,9 +172,7 @@ class Assistant:
                     "choose a topic below."
                 )
                 html, kind = escape(text), "unknown"
-            if warning:
-                html = f"<b>⚠️ {escape(warning)}</b>\n\n{html}"
-            return Reply(str(html), lang, (*rows, (menu_button(),)), kind=kind)
+            return Reply(_warned(str(html), warning), lang, (*rows, (menu_button(),)), kind=kind)
 
     def topic(
         self, topic_id: str, lang: str, *, warning: str | None = None, switch: bool = False

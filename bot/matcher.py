@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from bot.text import fold, has_letters
 __all__ = ["Candidate", "Match", "Matcher", "Thresholds"]
 
 SHOWN = 3  # candidates a verdict carries (buttons of "did you mean")
+T = TypeVar("T", float, np.ndarray)
 
 
 class Candidate(NamedTuple):
@@ -64,6 +65,10 @@ class Thresholds:
     # 0.05 as no margin at all, and a near tie between two topics still asks)
     margin: float = 0.05
     suggest: float = 0.15  # topics at least this probable are offered when not answered
+
+    def sure(self, top: T, second: T) -> T:
+        """Tell whether the best topic is answered: for numbers, or elementwise for arrays."""
+        return (top >= self.answer) & (top - second >= self.margin)
 
 
 class Matcher:
@@ -139,18 +144,21 @@ class Matcher:
         ]
 
     def _verdict(self, text: str, lang: str | None, ranked: list[Candidate]) -> Match:
-        folded = fold(text)
         evidence = self.detector.evidence(text)
         detected = self.detector.decide(evidence, default=lang or "ru")
+
+        def direct(topic: str) -> Match:
+            """Answer a topic looked up, not classified; the classifier's others follow it."""
+            rest = [c for c in ranked if c.topic != topic][: SHOWN - 1]
+            return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest), evidence)
+
         for number in articles(text):
             if number in self.articles_index:
-                topic = self.articles_index[number]
-                rest = [c for c in ranked if c.topic != topic][: SHOWN - 1]
-                return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest), evidence)
+                return direct(self.articles_index[number])
         th = self.thresholds
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        sure = top >= th.answer and top - second >= th.margin
+        sure = th.sure(top, second)
         article = cited(text)
         if article is not None:
             # A cited article no topic explains: say so honestly and never answer another
@@ -161,11 +169,10 @@ class Matcher:
         if not has_letters(text):
             # Digits alone ("12345", a date) ask nothing, unless staff made them an example
             # of a topic: "102" asks for the police.
-            topic = self.numbers.get(folded)
+            topic = self.numbers.get(fold(text))
             if topic is None:
                 return Match(text, detected, "empty", (), evidence)
-            rest = [c for c in ranked if c.topic != topic][: SHOWN - 1]
-            return Match(text, detected, "answer", (Candidate(topic, 1.0), *rest), evidence)
+            return direct(topic)
         if sure:
             return Match(text, detected, "answer", tuple(ranked), evidence)
         suggested = tuple(c for c in ranked if c.score >= th.suggest)

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from bot.content import KnowledgeBase
+from bot.matcher import Thresholds
 from bot.matching.examples import descriptions, questions
 from bot.matching.model import OUT_OF_SCOPE, C, TopicModel
 
@@ -45,7 +46,7 @@ class HeldOut:
         order = np.argsort(-scores, axis=1, kind="stable")
         rows = np.arange(len(scores))
         top, second = scores[rows, order[:, 0]], scores[rows, order[:, 1]]
-        answered = (top >= answer) & (top - second >= margin)
+        answered = Thresholds(answer, margin).sure(top, second)
         return [
             self.classes[topics[o]] if a else None
             for o, a in zip(order[:, 0], answered, strict=True)
@@ -53,16 +54,16 @@ class HeldOut:
 
     def rates(self, answer: float, margin: float) -> tuple[float, float]:
         """Return (share of topic questions answered right, share of out-of-scope refused)."""
-        chosen = self.decide(answer, margin)
-        right = [
-            c == label
-            for c, label in zip(chosen, self.labels, strict=True)
-            if label != OUT_OF_SCOPE
-        ]
-        refused = [
-            c is None for c, label in zip(chosen, self.labels, strict=True) if label == OUT_OF_SCOPE
-        ]
-        return float(np.mean(right)) if right else 0.0, float(np.mean(refused)) if refused else 0.0
+        return rates(self.decide(answer, margin), self.labels)
+
+
+def rates(chosen: list[str | None], labels: list[str]) -> tuple[float, float]:
+    """Return (share of topic questions answered with their topic, share of out-of-scope
+    questions refused), for the topics `chosen` (None: refused) of questions of `labels`."""
+    pairs = list(zip(chosen, labels, strict=True))
+    right = [c == label for c, label in pairs if label != OUT_OF_SCOPE]
+    refused = [c is None for c, label in pairs if label == OUT_OF_SCOPE]
+    return float(np.mean(right)) if right else 0.0, float(np.mean(refused)) if refused else 0.0
 
 
 def misspell(text: str, rng: random.Random) -> str:
