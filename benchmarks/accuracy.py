@@ -22,13 +22,13 @@ from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
-from bot.evaluation import Case, Prediction, evaluate, read_cases
-from bot.knowledge import load_knowledge_base
-from bot.matcher import Matcher, Thresholds
+from bot.knowledge.loader import load_knowledge_base
 from bot.matching.calibration import FOLDS, cross_validate, misspell, rates
+from bot.matching.evaluation import Case, Prediction, evaluate, read_cases
 from bot.matching.examples import descriptions, questions
+from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.model import OUT_OF_SCOPE
-from bot.text import clean, fold
+from bot.matching.text import clean, fold
 
 Scorer = Callable[[Sequence[str]], tuple[list[str], np.ndarray]]  # texts → best labels, scores
 

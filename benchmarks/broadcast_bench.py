@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fakebotapi import FakeBotAPI, UploadedFile
 from telegram import Bot
 
-from bot.broadcast import Broadcasts, install
-from bot.database import SQLiteStorage
-from bot.delivery import DeliveryWorker
+from bot.broadcasting.broadcasts import Broadcasts, install
+from bot.broadcasting.delivery import DeliveryWorker
+from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.sender import TelegramSender
 from bot.telegram.transport import delivery_request
 

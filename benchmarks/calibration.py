@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from bot.knowledge import load_knowledge_base
-from bot.matcher import Thresholds
+from bot.knowledge.loader import load_knowledge_base
 from bot.matching.calibration import FOLDS, GRID_ANSWER, GRID_MARGIN, choose, cross_validate
+from bot.matching.matcher import Thresholds
 from bot.matching.model import C
 
 
@@ -44,7 +44,7 @@ def main() -> None:
             f"topic questions right {right:.1%}, out of scope refused {refused:.1%}"
         )
         print(
-            f"  bot.matcher.Thresholds ({current.answer:.2f}, {current.margin:.2f}): "
+            f"  bot.matching.matcher.Thresholds ({current.answer:.2f}, {current.margin:.2f}): "
             f"right {now_right:.1%}, refused {now_refused:.1%}"
         )
         for lang in ("ru", "kk"):

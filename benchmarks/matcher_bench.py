@@ -63,8 +63,8 @@ def typo(text: str, rng: random.Random) -> str:
 
 def generated_kb(topics: int, per_topic: int, rng: random.Random):
     """A knowledge base whose topics mix a few words of their own with the bundled words."""
-    from bot.content import KnowledgeBase, Topic
-    from bot.knowledge import load_knowledge_base
+    from bot.knowledge.loader import load_knowledge_base
+    from bot.knowledge.topics import KnowledgeBase, Topic
 
     bundled = load_knowledge_base()
     vocabulary = {"ru": set(), "kk": set()}
@@ -92,9 +92,9 @@ def measure(size: str, queries: int) -> dict[str, float]:
     """Build the matcher for one knowledge base and time it; runs in its own process."""
     from rapidfuzz import fuzz, process
 
-    from bot.knowledge import load_knowledge_base
-    from bot.matcher import Matcher
-    from bot.text import clean
+    from bot.knowledge.loader import load_knowledge_base
+    from bot.matching.matcher import Matcher
+    from bot.matching.text import clean
 
     rng = random.Random(7)
     before = rss_mb()

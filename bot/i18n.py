@@ -16,7 +16,7 @@ from pathlib import Path
 
 from babel.support import LazyProxy
 
-from bot.language import DEFAULT_LANG, LANGS
+from bot.matching.language import DEFAULT_LANG, LANGS
 
 DOMAIN = "messages"
 _locale: ContextVar[str] = ContextVar("zanbot_locale", default=DEFAULT_LANG)

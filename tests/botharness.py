@@ -12,8 +12,8 @@ from fakebotapi import FakeBotAPI
 from telegram.ext import Application
 
 from bot.config import Config
-from bot.database import SQLiteStorage
-from bot.library import Library
+from bot.knowledge.library import Library
+from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.app import build_application, on_shutdown, on_startup
 
 TOKEN = "123456:TEST-TOKEN"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import SQLiteStorage
-from bot.dialogue import Assistant
-from bot.knowledge import default_content_dir
-from bot.library import Library
+from bot.conversation.assistant import Assistant
+from bot.knowledge.library import Library
+from bot.knowledge.loader import default_content_dir
+from bot.storage.sqlite import SQLiteStorage
 
 DATA = Path(__file__).parent / "data"
 # A fixed "now" before the bundled hearing (28 April 2026), so it counts as upcoming.

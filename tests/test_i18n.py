@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po
 
 from bot import i18n
 from bot.i18n import CatalogNotCompiled, _, current_locale, resolve_locale, use_locale
-from bot.language import DEFAULT_LANG, LANGS
+from bot.matching.language import DEFAULT_LANG, LANGS
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from bot.text import clean
+from bot.matching.text import clean
 
 CRIMINAL, ADMINISTRATIVE = "criminal", "administrative"
 # The highest article number of each code, with some room for articles added later: the

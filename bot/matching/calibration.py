@@ -16,9 +16,9 @@ from itertools import product
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from bot.content import KnowledgeBase
-from bot.matcher import Thresholds
+from bot.knowledge.topics import KnowledgeBase
 from bot.matching.examples import descriptions, questions
+from bot.matching.matcher import Thresholds
 from bot.matching.model import OUT_OF_SCOPE, C, TopicModel
 
 FOLDS = 5

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.content import KnowledgeBase, Topic
+from bot.knowledge.topics import KnowledgeBase, Topic
 from bot.matching.model import OUT_OF_SCOPE
 
 # Markdown marks, links' targets and template tags carry no words a citizen would type.

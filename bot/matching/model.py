@@ -1,5 +1,5 @@
 """The topic classifier: scikit-learn's logistic regression over TF-IDF character and word
-n-grams of folded text (bot.text.fold), trained on the knowledge base's example questions,
+n-grams of folded text (bot.matching.text.fold), trained on the knowledge base's example questions,
 with the out-of-scope examples as a class of their own (OUT_OF_SCOPE).
 
 Folding first puts Kazakh in Cyrillic, without Kazakh letters and in Latin onto one skeleton;
@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from bot.text import fold
+from bot.matching.text import fold
 
 OUT_OF_SCOPE = "out-of-scope"  # the class of questions no topic answers
 # Stored models are keyed by this: change it whenever the features or the training change.

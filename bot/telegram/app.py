@@ -22,21 +22,21 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.admins import Admins
 from bot.config import Config
-from bot.database import SQLiteStorage
-from bot.dialogue import Assistant
-from bot.flood import FloodGuard
+from bot.conversation.assistant import Assistant
 from bot.i18n import _, use_locale
-from bot.library import Library
-from bot.sqlite import SQLiteDatabase
-from bot.storage import Storage
-from bot.telegram.admin import CitizenQuestion, register_admin, start_admin, stop_admin
-from bot.telegram.composer import Draft
-from bot.telegram.handlers import Handlers
+from bot.knowledge.library import Library
+from bot.storage.admins import Admins
+from bot.storage.connection import SQLiteDatabase
+from bot.storage.interface import Storage
+from bot.storage.sqlite import SQLiteStorage
+from bot.telegram.flood import FloodGuard
+from bot.telegram.handlers.admins import CitizenQuestion, register_admin, start_admin, stop_admin
+from bot.telegram.handlers.citizens import Handlers
+from bot.telegram.handlers.composer import Draft
+from bot.telegram.handlers.staff import register_staff, start_watching
+from bot.telegram.handlers.subscriptions import register_subscriptions
 from bot.telegram.persistence import SQLitePersistence
-from bot.telegram.staff import register_staff, start_watching
-from bot.telegram.subscriptions import register_subscriptions
 
 log = logging.getLogger(__name__)
 STATS_INTERVAL = 5.0  # seconds between writes of the question counters

@@ -18,8 +18,8 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.schema import Migration
-from bot.sqlite import SQLiteDatabase
+from bot.storage.connection import SQLiteDatabase
+from bot.storage.migrations import Migration
 
 ConversationKey = tuple[int | str, ...]
 

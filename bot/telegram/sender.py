@@ -17,7 +17,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.sender import Blocked, PermanentError, RetryLater, TransientError
+from bot.broadcasting.sender import Blocked, PermanentError, RetryLater, TransientError
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.content import KnowledgeBase, OutOfScope, Topic
+from bot.knowledge.topics import KnowledgeBase, OutOfScope, Topic
 from bot.matching.calibration import HeldOut, choose, cross_validate
 from bot.matching.examples import answer_sentences, descriptions, questions, training_examples
 from bot.matching.model import OUT_OF_SCOPE

@@ -1,0 +1,151 @@
+"""Hearing notices: tell hearing subscribers about a new public hearing, and remind them of it
+the day before. Both are system broadcasts (no creator), so the outbox limits and crash
+safety apply.
+
+What has been announced or reminded is recorded in ``hearing_notices`` in the same transaction
+that creates the broadcast, so a restart never repeats a notice.
+
+First start: the very first check records every hearing already in the knowledge base as known
+without announcing it (the bot's subscribers have usually heard of those, and a first deploy
+must not spam); a baseline row marks that this was done, so hearings added afterwards — even
+into an empty knowledge base — are announced. Reminders do not depend on the baseline: an
+upcoming hearing gets its reminder whenever it was added. A hearing added less than a day
+before it starts gets the announcement only (it carries the date), and a hearing added in the
+past is recorded silently. A hearing moved to another date gets a new reminder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import aiosqlite
+from markupsafe import escape
+
+from bot.broadcasting.broadcasts import Broadcasts
+from bot.conversation.render import render
+from bot.i18n import _, use_locale
+from bot.knowledge.hearings import is_past
+from bot.knowledge.library import Library
+from bot.knowledge.topics import Topic
+from bot.storage import migrations as schema
+from bot.storage.interface import utc_now
+from bot.storage.sqlite import SQLiteStorage
+
+REMINDER_LEAD = timedelta(days=1)
+AUDIENCE = "hearings"  # subscribers of "all" get these too
+
+
+def notice_html(topic: Topic, *, reminder: bool) -> str:
+    """Render a notice about a hearing in the topic's language."""
+    with use_locale(topic.lang):
+        heading = _("Reminder: public hearing") if reminder else _("New public hearing")
+        details = render("hearing.html.j2", hearing=topic.hearing, hearing_past=False)
+        footer = _("/subscribe — choose which announcements you get")
+    icon = "🔔" if reminder else "🏛"
+    return (
+        f"{icon} <b>{escape(heading)}</b>\n\n<b>{escape(topic.title)}</b>\n\n{details}\n\n"
+        f"{escape(footer)}"
+    )
+
+
+class HearingNotices:
+    """Create announcement and reminder broadcasts for the hearings in the knowledge base."""
+
+    def __init__(
+        self,
+        storage: SQLiteStorage,
+        library: Library,
+        *,
+        now: Callable[[], datetime] = utc_now,
+        lead: timedelta = REMINDER_LEAD,
+    ) -> None:
+        self.storage = storage
+        self.library = library
+        self.now = now
+        self.lead = lead
+        self.broadcasts = Broadcasts(storage, now=now)
+
+    def hearings(self) -> dict[str, dict[str, Topic]]:
+        """Return the hearing topics by id, then by language."""
+        found: dict[str, dict[str, Topic]] = {}
+        for topic in self.library.kb:
+            if topic.hearing is not None:
+                found.setdefault(topic.id, {})[topic.lang] = topic
+        return found
+
+    async def check(self) -> list[int]:
+        """Create the notices due now; return the new broadcast ids."""
+        hearings = self.hearings()
+        rows = await self.storage.fetchall("SELECT topic_id, kind, starts FROM hearing_notices")
+        if not any(kind == "baseline" for _id, kind, _starts in rows):
+            await self._baseline(hearings)
+            rows = await self.storage.fetchall("SELECT topic_id, kind, starts FROM hearing_notices")
+        announced = {topic_id for topic_id, kind, _starts in rows if kind == "announced"}
+        reminded = {(topic_id, starts) for topic_id, kind, starts in rows if kind == "reminded"}
+        now = self.now()
+        created: list[int] = []
+        for topic_id, versions in sorted(hearings.items()):
+            topic = versions.get("ru") or next(iter(versions.values()))
+            hearing = topic.hearing
+            assert hearing is not None  # hearings() keeps hearing topics only
+            starts = schema.to_iso(hearing.starts)
+            upcoming = not is_past(hearing, now=now)
+            soon = upcoming and now >= hearing.starts - self.lead
+            if topic_id not in announced:
+                kinds = ["announced", "reminded"] if soon else ["announced"]
+                if upcoming:
+                    created.append(await self._notify(versions, starts, kinds, reminder=False))
+                else:
+                    await self._record(topic_id, starts, ["announced"], None)
+            elif soon and (topic_id, starts) not in reminded:
+                created.append(await self._notify(versions, starts, ["reminded"], reminder=True))
+        return created
+
+    async def _notify(
+        self, versions: dict[str, Topic], starts: str, kinds: list[str], *, reminder: bool
+    ) -> int:
+        texts = {lang: notice_html(topic, reminder=reminder) for lang, topic in versions.items()}
+        text_ru = texts.get("ru") or texts["kk"]
+        topic_id = next(iter(versions.values())).id
+
+        async def record(db: aiosqlite.Connection, broadcast_id: int) -> None:
+            await self._insert(db, topic_id, starts, kinds, broadcast_id)
+
+        broadcast_id, _count = await self.broadcasts.create(
+            created_by=None,
+            text_ru=text_ru,
+            text_kk=texts.get("kk") or text_ru,
+            audience_topic=AUDIENCE,
+            also=record,
+        )
+        return broadcast_id
+
+    async def _baseline(self, hearings: dict[str, dict[str, Topic]]) -> None:
+        async with self.storage.transaction() as db:
+            await self._insert(db, "*", "", ["baseline"], None)
+            for topic_id, versions in hearings.items():
+                hearing = next(iter(versions.values())).hearing
+                assert hearing is not None
+                await self._insert(db, topic_id, schema.to_iso(hearing.starts), ["announced"], None)
+
+    async def _record(
+        self, topic_id: str, starts: str, kinds: list[str], broadcast_id: int | None
+    ) -> None:
+        async with self.storage.transaction() as db:
+            await self._insert(db, topic_id, starts, kinds, broadcast_id)
+
+    async def _insert(
+        self,
+        db: aiosqlite.Connection,
+        topic_id: str,
+        starts: str,
+        kinds: list[str],
+        broadcast_id: int | None,
+    ) -> None:
+        now = schema.to_iso(self.now())
+        await db.executemany(
+            "INSERT OR IGNORE INTO hearing_notices (topic_id, kind, starts, broadcast_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?)",
+            [(topic_id, kind, starts, broadcast_id, now) for kind in kinds],
+        )

@@ -1,0 +1,104 @@
+"""The SQLite connection under the storage: WAL mode, migrations, and one writer at a time.
+
+aiosqlite runs every statement on one background thread; writes share one connection, so a
+lock keeps a transaction's statements together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage import migrations as schema
+from bot.storage.interface import Clock, utc_now
+
+
+class SQLiteDatabase:
+    """One SQLite file (WAL mode) through aiosqlite: migrations, reads, writes, transactions.
+
+    ``migrations`` defaults to everything registered in ``migrations`` at ``open()`` time;
+    ``clock`` returns the current time and is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = utc_now,
+        migrations: Iterable[schema.Migration] | None = None,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._migrations = None if migrations is None else tuple(migrations)
+        self._busy_timeout_ms = int(busy_timeout_ms)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()  # one transaction at a time on the shared connection
+
+    async def open(self) -> None:
+        if self._db is not None:
+            return
+        # Autocommit: each statement commits alone; multi-statement writes use transaction().
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL never corrupts the database; it skips an fsync per commit
+            # (a power cut may lose the last counters, not the schema or users).
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            pending = self._migrations if self._migrations is not None else schema.migrations()
+            await schema.apply_migrations(db, pending, self._clock())
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+
+    async def install(self, *migrations: schema.Migration) -> None:
+        """Apply migrations a module owns (its own tables) unless they are there already."""
+        # A connection of its own: a migration never nests in a transaction of the shared one.
+        async with aiosqlite.connect(self.path, isolation_level=None) as db:
+            await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            await schema.apply_migrations(db, migrations, self._clock())
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            await db.close()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        """Return the open connection (for modules that own extra tables)."""
+        if self._db is None:
+            raise RuntimeError("storage is not open; call open() or use 'async with'")
+        return self._db
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run a read query and return its rows."""
+        return list(await self.db.execute_fetchall(sql, tuple(params)))
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run one write statement on its own (autocommitted); return any RETURNING rows."""
+        async with self._lock:
+            return await self.fetchall(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the write lock and run the block's statements as one transaction."""
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    def now_iso(self) -> str:
+        """Return the current time as stored: ISO 8601 UTC text."""
+        return schema.to_iso(self._clock())

@@ -1,0 +1,262 @@
+"""Administrators on Telegram: who they are, /admins, their command menu, and the wiring of
+the broadcast tools (``composer``, ``broadcasts``) into the Application.
+
+To anyone else the admin commands do not exist: their handlers carry an admin filter, so a
+non-admin's /broadcast falls through to the normal unknown-command reply, and the commands
+are published only in each admin's own chat (BotCommandScopeChat).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from markupsafe import escape
+from telegram import Bot, BotCommand, BotCommandScopeChat, Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.broadcasting.broadcasts import install
+from bot.config import Config
+from bot.conversation.assistant import Reply
+from bot.i18n import _, use_locale
+from bot.knowledge.library import Library
+from bot.storage.admins import Admins, ConfiguredAdmin
+from bot.storage.interface import Storage
+from bot.storage.sqlite import SQLiteStorage
+from bot.telegram.handlers import broadcasts, composer
+from bot.telegram.handlers.broadcasts import user_lang
+from bot.telegram.handlers.citizens import send
+
+log = logging.getLogger(__name__)
+ADMIN_COMMANDS = ("broadcast", "broadcasts", "admins", "reload", "report")
+
+
+class AdminFilter(filters.MessageFilter):
+    """Let through messages from current admins only."""
+
+    def __init__(self, admins: Admins) -> None:
+        super().__init__(name="AdminFilter")
+        self.admins = admins
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None and message.from_user.id in self.admins
+
+
+class CitizenQuestion(filters.UpdateFilter):
+    """A new text message, not a command, in a private chat, from someone not an admin.
+
+    The same as `ChatType.PRIVATE & UpdateType.MESSAGE & TEXT & ~COMMAND & ~AdminFilter`,
+    in one call instead of one per part: nearly every update is such a question.
+    """
+
+    def __init__(self, admins: Admins) -> None:
+        super().__init__(name="CitizenQuestion")
+        self.admins = admins
+
+    def filter(self, update: Update) -> bool:
+        message = update.message
+        if message is None or not message.text or message.chat.type != ChatType.PRIVATE:
+            return False
+        first = message.entities[0] if message.entities else None
+        if first is not None and first.type == MessageEntity.BOT_COMMAND and first.offset == 0:
+            return False
+        return message.from_user is None or message.from_user.id not in self.admins
+
+
+def admin_menu(lang: str) -> list[BotCommand]:
+    """Return the command menu of an admin: the public commands, then the admin ones."""
+    from bot.telegram.app import command_descriptions  # app imports this module
+
+    with use_locale(lang):
+        described = {
+            "broadcast": _("New announcement to subscribers"),
+            "broadcasts": _("Recent announcements, cancel"),
+            "admins": _("Administrators"),
+            "reload": _("Reload the content now"),
+            "report": _("Report: questions, misses, feedback"),
+        }
+        own = [BotCommand(name, described[name]) for name in ADMIN_COMMANDS]
+    return command_descriptions(lang) + own
+
+
+async def publish_menu(bot: Bot, user_id: int) -> None:
+    """Show the admin commands in this admin's chat, in both languages and by default."""
+    try:
+        scope = BotCommandScopeChat(user_id)
+        await bot.set_my_commands(admin_menu("ru"), scope=scope)
+        for lang in ("ru", "kk"):
+            await bot.set_my_commands(admin_menu(lang), scope=scope, language_code=lang)
+    except TelegramError as exc:  # e.g. an admin who never opened the bot: "chat not found"
+        log.warning("could not publish the admin commands for %s: %s", user_id, exc)
+
+
+async def withdraw_menu(bot: Bot, user_id: int) -> None:
+    """Drop the admin commands from this chat: the public menu shows again."""
+    try:
+        scope = BotCommandScopeChat(user_id)
+        await bot.delete_my_commands(scope=scope)
+        for lang in ("ru", "kk"):
+            await bot.delete_my_commands(scope=scope, language_code=lang)
+    except TelegramError as exc:
+        log.warning("could not withdraw the admin commands for %s: %s", user_id, exc)
+
+
+class AdminCommands:
+    """/admins, /admins grant ID, /admins revoke ID."""
+
+    def __init__(self, admins: Admins, storage: Storage) -> None:
+        self.admins = admins
+        self.storage = storage
+
+    async def admins_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        lang = await user_lang(self.storage, update)
+        args = context.args or []
+        if len(args) == 2 and args[0] in ("grant", "revoke") and args[1].isdigit():
+            text = await self._change(context.bot, args[0], int(args[1]), by=user.id)
+        elif not args:
+            text = self._list()
+        else:
+            text = _("Usage: /admins, /admins grant ID, /admins revoke ID (a numeric Telegram id).")
+        await send(message, Reply(str(escape(text)), lang))
+
+    def _list(self) -> str:
+        lines = [_("Administrators:")]
+        for admin_id in sorted(self.admins.ids):
+            origin = (
+                _("configuration")
+                if admin_id in self.admins.configured
+                else _("granted in the bot")
+            )
+            lines.append(f"• {admin_id} ({origin})")
+        lines.append(_("/admins grant ID adds one, /admins revoke ID removes one."))
+        return "\n".join(lines)
+
+    async def _change(self, bot: Bot, action: str, target: int, *, by: int) -> str:
+        if action == "grant":
+            if not await self.admins.grant(target, by=by):
+                return _("{id} is already an administrator.").format(id=target)
+            await publish_menu(bot, target)
+            return _("{id} is now an administrator.").format(id=target)
+        try:
+            revoked = await self.admins.revoke(target)
+        except ConfiguredAdmin:
+            return _(
+                "{id} is an administrator by configuration: remove them from ZANBOT_ADMIN_IDS."
+            ).format(id=target)
+        if not revoked:
+            return _("{id} is not an administrator.").format(id=target)
+        await withdraw_menu(bot, target)
+        return _("{id} is no longer an administrator.").format(id=target)
+
+
+def broadcast_flow(
+    admins: Admins,
+    only_admins: filters.BaseFilter,
+    storage: SQLiteStorage,
+    config: Config,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    app_persists: bool = False,
+) -> ConversationHandler:
+    """Build the /broadcast flow: per admin and chat, with /cancel at every step.
+
+    With `app_persists` (the application has a persistence), the step and the draft survive a
+    restart.
+    """
+    flow = composer.Composer(admins, storage, config, clock or (lambda: datetime.now(UTC)))
+    text = only_admins & filters.TEXT & ~filters.COMMAND
+
+    def button(callback: Callable, data: str) -> CallbackQueryHandler:  # type: ignore[type-arg]
+        return CallbackQueryHandler(callback, pattern=f"^bc:{data}$")
+
+    async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """/forget while composing: ask as usual, keeping the draft until the answer."""
+        await context.application.bot_data["handlers"].forget(update, context)
+        return composer.FORGET
+
+    async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Yes: everything is deleted and the flow ends with it. No: back to composing."""
+        await context.application.bot_data["handlers"].button(update, context)
+        if update.callback_query and update.callback_query.data == "forget:yes":
+            # Ending here lets python-telegram-bot drop the step instead of writing it back.
+            return ConversationHandler.END
+        return await flow.kept(update, context)
+
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat and user on purpose: one flow per admin at a time.
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("broadcast", flow.start, filters=only_admins)],
+            states={
+                composer.RU: [
+                    MessageHandler(text, flow.russian),
+                    button(flow.kazakh_only, "kk-only"),
+                ],
+                composer.KK: [MessageHandler(text, flow.kazakh), button(flow.single, "single")],
+                composer.AUDIENCE: [button(flow.audience, r"to:(any|fraud|laws|hearings|ru|kk)")],
+                composer.WHEN: [button(flow.now, "now"), MessageHandler(text, flow.typed_time)],
+                composer.CONFIRM: [button(flow.confirm, "confirm")],
+                composer.FORGET: [CallbackQueryHandler(forget_answer, pattern="^forget:(yes|no)$")],
+            },
+            fallbacks=[
+                CommandHandler("cancel", flow.cancel, filters=only_admins),
+                button(flow.cancel, "cancel"),
+                CommandHandler("forget", forget, filters=only_admins),
+            ],
+            allow_reentry=True,
+            name="broadcast",
+            persistent=app_persists,
+        )
+
+
+def register_admin(
+    app: Application,
+    admins: Admins,
+    config: Config,
+    storage: SQLiteStorage,
+    library: Library,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
+    """Add the admin handlers; call before the catch-all handlers so that these match first."""
+    only_admins = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & AdminFilter(admins)
+    commands = AdminCommands(admins, storage)
+    app.add_handler(CommandHandler("admins", commands.admins_command, filters=only_admins))
+    persists = app.persistence is not None
+    flow = broadcast_flow(admins, only_admins, storage, config, clock=clock, app_persists=persists)
+    app.add_handler(flow)
+    # After the flow, which takes the buttons of the current step; not the citizens' handler.
+    app.add_handler(CallbackQueryHandler(composer.stale_button, pattern="^bc:"))
+    broadcasts.register(app, admins, only_admins, storage, config)
+    app.bot_data.update(admins=admins, admin_clock=clock)
+
+
+async def start_admin(app: Application) -> None:
+    """At start: the broadcast tables, the admins and their menus, then the delivery worker."""
+    storage: SQLiteStorage = app.bot_data["storage"]
+    admins: Admins = app.bot_data["admins"]
+    await install(storage)
+    for admin_id in sorted(await admins.load()):
+        await publish_menu(app.bot, admin_id)
+    await broadcasts.start_delivery(app, clock=app.bot_data.get("admin_clock"))
+
+
+async def stop_admin(app: Application) -> None:
+    """At shutdown: stop the delivery worker after the messages in flight are recorded."""
+    await broadcasts.stop_delivery(app)
