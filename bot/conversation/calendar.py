@@ -1,53 +1,22 @@
 """iCalendar files (RFC 5545) for public hearings, so that users can add one to a calendar.
 
 One VEVENT in the hearing's own time zone (``DTSTART;TZID=Asia/Almaty``) with the matching
-VTIMEZONE. The VTIMEZONE describes the UTC offset in force at the hearing as a single
-observance: exact for zones without daylight saving time, such as Kazakhstan's (UTC+05:00
-since March 2024), and still right for the event's own date elsewhere.
+VTIMEZONE. The ``icalendar`` library does the escaping, the line folding and the VTIMEZONE.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone
 
 from bot.i18n import _, ngettext, use_locale
 from bot.knowledge.topics import Hearing, Topic
 
 DEFAULT_DURATION = timedelta(hours=2)  # content does not say how long a hearing lasts
 PRODID = "-//Zanbot//Public hearings//RU"
-MAX_OCTETS = 75
-
-
-def escape_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and line breaks."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def fold(line: str) -> str:
-    """Fold a content line into lines of at most 75 octets, never inside a UTF-8 character."""
-    parts: list[str] = []
-    current, size = "", 0
-    for char in line:
-        octets = len(char.encode("utf-8"))
-        if size + octets > MAX_OCTETS:
-            parts.append(current)
-            current, size = " ", 1  # a continuation line starts with one space
-        current += char
-        size += octets
-    parts.append(current)
-    return "\r\n".join(parts)
-
-
-def _offset(delta: timedelta | None) -> str:
-    minutes = int((delta or timedelta(0)).total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}{minutes:02d}"
-
-
-def _local(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")
+DEFAULT_ZONE = ZoneInfo("Asia/Almaty")  # the content loader's default, for hand-built hearings
 
 
 def _description(hearing: Hearing) -> str:
@@ -78,44 +47,39 @@ def hearing_ics(topic: Topic, *, now: datetime, duration: timedelta = DEFAULT_DU
     hearing = topic.hearing
     if hearing is None:
         raise ValueError(f"topic {topic.id!r} is not a hearing")
-    starts = hearing.starts
-    zone = getattr(starts.tzinfo, "key", None) or "Asia/Almaty"
-    offset = _offset(starts.utcoffset())
+    # TZID comes from the zone's IANA key, which only a ZoneInfo carries.
+    zone = hearing.starts.tzinfo if isinstance(hearing.starts.tzinfo, ZoneInfo) else DEFAULT_ZONE
+    starts = hearing.starts.astimezone(zone)
     with use_locale(topic.lang):
         description = _description(hearing)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VTIMEZONE",
-        f"TZID:{zone}",
-        "BEGIN:STANDARD",
-        "DTSTART:19700101T000000",
-        f"TZOFFSETFROM:{offset}",
-        f"TZOFFSETTO:{offset}",
-        f"TZNAME:{offset[:3] if offset.endswith('00') else offset}",
-        "END:STANDARD",
-        "END:VTIMEZONE",
-        "BEGIN:VEVENT",
-        # Stable per hearing and date: downloading again updates the event instead of doubling it.
-        f"UID:{topic.id}-{_local(starts)}@zanbot",
-        f"DTSTAMP:{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}",
-        f"DTSTART;TZID={zone}:{_local(starts)}",
-        f"DTEND;TZID={zone}:{_local(starts + duration)}",
-        f"SUMMARY:{escape_text(topic.title)}",
-    ]
+
+    event = Event()
+    # Stable per hearing and date: downloading again updates the event instead of doubling it.
+    event.add("uid", f"{topic.id}-{starts:%Y%m%dT%H%M%S}@zanbot")
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", starts)
+    event.add("dtend", starts + duration)
+    event.add("summary", topic.title)
     place = hearing.place or hearing.online_url or ""
     if place:
-        lines.append(f"LOCATION:{escape_text(place)}")
+        event.add("location", place)
     if description:
-        lines.append(f"DESCRIPTION:{escape_text(description)}")
+        event.add("description", description)
     url = hearing.online_url or hearing.documents_url
     if url:
-        lines.append(f"URL:{url}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+        event.add("url", url)
+
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # Only the days of the event: a few lines instead of the zone's history since 1970 (and the
+    # library's default range, which ends in 2038, would leave a later hearing without one).
+    last_day = (starts + duration).date() + timedelta(days=1)
+    calendar.add_component(Timezone.from_tzinfo(zone, first_date=starts.date(), last_date=last_day))
+    calendar.add_component(event)
+    return calendar.to_ical()
 
 
 def file_name(topic: Topic) -> str:
