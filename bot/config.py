@@ -1,5 +1,5 @@
 """Configuration: every setting declared once, with its default and help, read from the
-environment (and an optional `.env` file in the working directory)."""
+environment (and an optional `.env` file in the working directory) and checked at load."""
 
 from __future__ import annotations
 
@@ -7,40 +7,205 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use; the message names the variable and value."""
+
+
+class Settings(BaseSettings):
+    """The settings as read and validated; each field's alias is its variable's name.
+
+    Only `Config.load` should build it: it passes the environment in as keyword arguments
+    (a test's mapping, or os.environ), which win over the `.env` file given as `_env_file`.
+    """
+
+    # Names are matched exactly, as before; other variables and .env lines are ignored.
+    model_config = SettingsConfigDict(
+        case_sensitive=True, extra="ignore", env_file_encoding="utf-8"
+    )
+
+    token: str = Field(
+        "",
+        alias="TELEGRAM_BOT_TOKEN",
+        description="Bot token from @BotFather; without it `zanbot` starts the terminal chat.",
+    )
+    api_url: str = Field(
+        "https://api.telegram.org",
+        alias="TELEGRAM_API_URL",
+        description="Root URL of the Bot API server; the bot appends /bot<token>/<method>.",
+    )
+    content_dir: Path | None = Field(
+        None,
+        alias="ZANBOT_CONTENT_DIR",
+        description="Knowledge base directory (content/ru, content/kk); empty means the "
+        "bundled content.",
+    )
+    database: Path = Field(
+        Path("zanbot.sqlite3"),
+        alias="ZANBOT_DATABASE",
+        description="Path of the SQLite database file.",
+    )
+    model_dir: Path | None = Field(
+        None,
+        alias="ZANBOT_MODEL_DIR",
+        description="Directory where the trained matcher is kept per content version, so a "
+        "restart needs no training; empty means ~/.cache/zanbot/models.",
+    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(),
+        alias="ZANBOT_ADMIN_IDS",
+        description="Comma-separated Telegram user ids of administrators.",
+    )
+    timezone: str = Field(
+        "Asia/Almaty",
+        alias="ZANBOT_TIMEZONE",
+        description="Time zone for dates shown to users and schedules.",
+    )
+    log_level: str = Field(
+        "INFO",
+        alias="ZANBOT_LOG_LEVEL",
+        description="Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+    )
+    webhook_listen: str = Field(
+        "127.0.0.1",
+        alias="ZANBOT_WEBHOOK_LISTEN",
+        description="Address the webhook server listens on.",
+    )
+    webhook_port: int = Field(
+        8443,
+        ge=1,
+        le=65535,
+        alias="ZANBOT_WEBHOOK_PORT",
+        description="Port the webhook server listens on.",
+    )
+    webhook_secret: str = Field(
+        "",
+        alias="ZANBOT_WEBHOOK_SECRET",
+        description="Secret token Telegram sends with webhook requests.",
+    )
+    flood_rate: float = Field(
+        1.0,
+        gt=0,
+        alias="ZANBOT_FLOOD_RATE",
+        description="Messages per second a user may send on average.",
+    )
+    flood_burst: int = Field(
+        5,
+        ge=1,
+        alias="ZANBOT_FLOOD_BURST",
+        description="Messages a user may send in a burst before slowing down.",
+    )
+    broadcast_rate: float = Field(
+        30,
+        gt=0,
+        alias="ZANBOT_BROADCAST_RATE",
+        description="Broadcast messages per second overall (Telegram: 30; about 1000 with "
+        "paid broadcasts).",
+    )
+    chat_rate: float = Field(
+        1, gt=0, alias="ZANBOT_CHAT_RATE", description="Broadcast messages per second to one chat."
+    )
+    reload_interval: float = Field(
+        2,
+        ge=0,
+        alias="ZANBOT_RELOAD_INTERVAL",
+        description="Seconds between checks of the content directory for edits (0 turns "
+        "live reload off).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No env_settings: it always reads os.environ, and Config.load must be able to hand
+        # in another mapping, so the environment arrives as init arguments instead.
+        return init_settings, dotenv_settings
+
+    @field_validator("token")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("content_dir", "model_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids: set[int] = set()
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ids.add(int(item))
+                except ValueError:
+                    raise ValueError(f"{item.strip()!r} is not a user id (an integer)") from None
+        return frozenset(ids)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "unknown time zone; expected an IANA name such as Asia/Almaty"
+            ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        level = value.strip().upper() if isinstance(value, str) else value
+        if level not in LOG_LEVELS:
+            raise ValueError(f"unknown log level; expected one of {', '.join(LOG_LEVELS)}")
+        return level
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
-    default: str
+    default: str  # as it would be written in the environment; empty when there is none
     help: str
 
 
-SETTINGS = (
-    Setting("TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather; without it `zanbot` starts the "
-            "terminal chat."),
-    Setting("TELEGRAM_API_URL", "https://api.telegram.org", "Root URL of the Bot API server; "
-            "the bot appends /bot<token>/<method>."),
-    Setting("ZANBOT_CONTENT_DIR", "", "Knowledge base directory (content/ru, content/kk); "
-            "empty means the bundled content."),
-    Setting("ZANBOT_DATABASE", "zanbot.sqlite3", "Path of the SQLite database file."),
-    Setting("ZANBOT_MODEL_DIR", "", "Directory where the trained matcher is kept per content "
-            "version, so a restart needs no training; empty means ~/.cache/zanbot/models."),
-    Setting("ZANBOT_ADMIN_IDS", "", "Comma-separated Telegram user ids of administrators."),
-    Setting("ZANBOT_TIMEZONE", "Asia/Almaty", "Time zone for dates shown to users and schedules."),
-    Setting("ZANBOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
-    Setting("ZANBOT_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
-    Setting("ZANBOT_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
-    Setting("ZANBOT_WEBHOOK_SECRET", "", "Secret token Telegram sends with webhook requests."),
-    Setting("ZANBOT_FLOOD_RATE", "1.0", "Messages per second a user may send on average."),
-    Setting("ZANBOT_FLOOD_BURST", "5", "Messages a user may send in a burst before slowing down."),
-    Setting("ZANBOT_BROADCAST_RATE", "30", "Broadcast messages per second overall (Telegram: 30; "
-            "about 1000 with paid broadcasts)."),
-    Setting("ZANBOT_CHAT_RATE", "1", "Broadcast messages per second to one chat."),
-    Setting("ZANBOT_RELOAD_INTERVAL", "2", "Seconds between checks of the content directory for "
-            "edits (0 turns live reload off)."),
-)  # fmt: skip
+def _written(default: object) -> str:
+    """Return a default as it would be written in the environment."""
+    if default is None or (isinstance(default, frozenset) and not default):
+        return ""
+    return str(default)
+
+
+SETTINGS = tuple(
+    Setting(str(field.alias), _written(field.default), str(field.description))
+    for field in Settings.model_fields.values()
+)
 
 
 def default_model_dir(env: Mapping[str, str]) -> Path:
@@ -49,23 +214,15 @@ def default_model_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "zanbot" / "models"
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Read KEY=VALUE lines from a .env file; ignore comments, blanks and malformed lines."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if value[:1] in ("'", '"') and value[1:].find(value[0]) != -1:
-            value = value[1 : value.index(value[0], 1)]  # quoted: keep everything inside
-        else:
-            value = value.split(" #", 1)[0].strip()  # unquoted: drop an inline comment
-        values[key.strip().removeprefix("export ").strip()] = value
-    return values
+def _describe(error: ValidationError) -> str:
+    """Say in one line which variables have which unusable values, and why."""
+    problems = []
+    for problem in error.errors(include_url=False):
+        # A ValueError raised by a validator above is already worded for the user.
+        ctx = problem.get("ctx") or {}
+        reason = str(ctx["error"]) if problem["type"] == "value_error" else problem["msg"]
+        problems.append(f"{problem['loc'][0]}={problem['input']!r}: {reason}")
+    return "invalid configuration: " + "; ".join(problems)
 
 
 @dataclass(frozen=True)
@@ -89,32 +246,20 @@ class Config:
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Config:
-        """Build the configuration: environment first, then .env, then the defaults."""
-        values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
-        values.update(read_dotenv(dotenv if dotenv is not None else Path(".env")))
+        """Build the configuration: environment first, then .env, then the defaults.
+
+        `env` replaces os.environ and `dotenv` the `.env` of the working directory; a value
+        the bot cannot use raises ConfigError.
+        """
         source = os.environ if env is None else env
-        values.update({s.name: source[s.name] for s in SETTINGS if s.name in source})
-        admins = {int(x) for x in str(values["ZANBOT_ADMIN_IDS"]).replace(" ", "").split(",") if x}
-        return cls(
-            token=values["TELEGRAM_BOT_TOKEN"].strip(),
-            api_url=values["TELEGRAM_API_URL"].rstrip("/"),
-            content_dir=Path(values["ZANBOT_CONTENT_DIR"])
-            if values["ZANBOT_CONTENT_DIR"]
-            else None,
-            database=Path(values["ZANBOT_DATABASE"]),
-            model_dir=Path(values["ZANBOT_MODEL_DIR"] or default_model_dir(source)),
-            admin_ids=frozenset(admins),
-            timezone=values["ZANBOT_TIMEZONE"],
-            log_level=values["ZANBOT_LOG_LEVEL"].upper(),
-            webhook_listen=values["ZANBOT_WEBHOOK_LISTEN"],
-            webhook_port=int(values["ZANBOT_WEBHOOK_PORT"]),
-            webhook_secret=values["ZANBOT_WEBHOOK_SECRET"],
-            flood_rate=float(values["ZANBOT_FLOOD_RATE"]),
-            flood_burst=int(values["ZANBOT_FLOOD_BURST"]),
-            broadcast_rate=float(values["ZANBOT_BROADCAST_RATE"]),
-            chat_rate=float(values["ZANBOT_CHAT_RATE"]),
-            reload_interval=float(values["ZANBOT_RELOAD_INTERVAL"]),
-        )
+        given = {s.name: source[s.name] for s in SETTINGS if s.name in source}
+        try:
+            settings = Settings(_env_file=dotenv if dotenv is not None else Path(".env"), **given)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from None
+        values: dict[str, Any] = settings.model_dump()
+        values["model_dir"] = values["model_dir"] or default_model_dir(source)
+        return cls(**values)
 
 
 def settings_help() -> str:

@@ -1,12 +1,14 @@
-"""Tests for bot.config: defaults, environment, .env file and the settings help."""
+"""Tests for bot.config: defaults, environment, .env file, refused values and the help."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 
-from bot.config import SETTINGS, Config, read_dotenv, settings_help
+from bot.cli.main import main
+from bot.config import SETTINGS, Config, ConfigError, Settings, settings_help
 
 
 @pytest.fixture
@@ -134,20 +136,130 @@ def test_admin_ids(raw: str, expected: frozenset[int], no_dotenv: Path) -> None:
     assert Config.load({"ZANBOT_ADMIN_IDS": raw}, dotenv=no_dotenv).admin_ids == expected
 
 
-def test_bad_admin_ids_are_refused(no_dotenv: Path) -> None:
-    with pytest.raises(ValueError):
-        Config.load({"ZANBOT_ADMIN_IDS": "12,abc"}, dotenv=no_dotenv)
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("ZANBOT_ADMIN_IDS", "12,abc", "'abc' is not a user id"),
+        ("ZANBOT_ADMIN_IDS", "1.5", "'1.5' is not a user id"),
+        ("ZANBOT_WEBHOOK_PORT", "eighty", "valid integer"),
+        ("ZANBOT_WEBHOOK_PORT", "abc", "valid integer"),
+        ("ZANBOT_WEBHOOK_PORT", "", "valid integer"),
+        ("ZANBOT_WEBHOOK_PORT", "0", "greater than or equal to 1"),
+        ("ZANBOT_WEBHOOK_PORT", "65536", "less than or equal to 65535"),
+        ("ZANBOT_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("ZANBOT_TIMEZONE", "", "unknown time zone"),
+        ("ZANBOT_TIMEZONE", "../etc/passwd", "unknown time zone"),
+        ("ZANBOT_LOG_LEVEL", "LOUD", "unknown log level"),
+        ("ZANBOT_LOG_LEVEL", "", "unknown log level"),
+        ("ZANBOT_FLOOD_RATE", "0", "greater than 0"),
+        ("ZANBOT_FLOOD_RATE", "-1", "greater than 0"),
+        ("ZANBOT_FLOOD_RATE", "fast", "valid number"),
+        ("ZANBOT_FLOOD_BURST", "0", "greater than or equal to 1"),
+        ("ZANBOT_BROADCAST_RATE", "0", "greater than 0"),
+        ("ZANBOT_CHAT_RATE", "-0.5", "greater than 0"),
+        ("ZANBOT_CHAT_RATE", "nan", "greater than 0"),
+        ("ZANBOT_RELOAD_INTERVAL", "-1", "greater than or equal to 0"),
+    ],
+)
+def test_unusable_values_are_refused_by_name(
+    name: str, value: str, reason: str, no_dotenv: Path
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        Config.load({name: value}, dotenv=no_dotenv)
+    message = str(refused.value)
+    assert f"{name}={value!r}: " in message
+    assert reason in message
+    assert "\n" not in message
+    assert isinstance(refused.value, ValueError)
 
 
-def test_bad_numbers_are_refused(no_dotenv: Path) -> None:
-    with pytest.raises(ValueError):
-        Config.load({"ZANBOT_WEBHOOK_PORT": "eighty"}, dotenv=no_dotenv)
+def test_values_in_the_dotenv_are_checked_too(tmp_path: Path) -> None:
+    dotenv = write_env(tmp_path, "ZANBOT_TIMEZONE=Mars/Olympus\n")
+    with pytest.raises(ConfigError, match="ZANBOT_TIMEZONE='Mars/Olympus'"):
+        Config.load({}, dotenv=dotenv)
+    assert Config.load({"ZANBOT_TIMEZONE": "UTC"}, dotenv=dotenv).timezone == "UTC"
 
 
-def test_read_dotenv(tmp_path: Path) -> None:
-    dotenv = write_env(tmp_path, "A=1\nexport B = two words \nC='q'\nD=\"x=y\"\n#E=5\nF\n")
-    assert read_dotenv(dotenv) == {"A": "1", "B": "two words", "C": "q", "D": "x=y"}
-    assert read_dotenv(tmp_path / "nope.env") == {}
+def test_every_unusable_value_is_named_at_once(no_dotenv: Path) -> None:
+    env = {"ZANBOT_WEBHOOK_PORT": "abc", "ZANBOT_LOG_LEVEL": "LOUD"}
+    with pytest.raises(ConfigError) as refused:
+        Config.load(env, dotenv=no_dotenv)
+    assert "ZANBOT_WEBHOOK_PORT='abc'" in str(refused.value)
+    assert "ZANBOT_LOG_LEVEL='LOUD'" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "attribute", "expected"),
+    [
+        ("ZANBOT_LOG_LEVEL", "critical", "log_level", "CRITICAL"),
+        ("ZANBOT_LOG_LEVEL", " Warning ", "log_level", "WARNING"),
+        ("ZANBOT_WEBHOOK_PORT", "65535", "webhook_port", 65535),
+        ("ZANBOT_FLOOD_RATE", "0.01", "flood_rate", 0.01),
+        ("ZANBOT_FLOOD_BURST", "1", "flood_burst", 1),
+        ("ZANBOT_TIMEZONE", "UTC", "timezone", "UTC"),
+    ],
+)
+def test_values_at_the_limits_are_accepted(
+    name: str, value: str, attribute: str, expected: object, no_dotenv: Path
+) -> None:
+    assert getattr(Config.load({name: value}, dotenv=no_dotenv), attribute) == expected
+
+
+def test_the_command_line_reports_a_bad_setting_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no developer's .env
+    monkeypatch.setenv("ZANBOT_WEBHOOK_PORT", "abc")
+    assert main(["kb", "dump"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("zanbot: invalid configuration: ZANBOT_WEBHOOK_PORT='abc': ")
+
+
+def test_config_is_frozen_and_replaceable(no_dotenv: Path) -> None:
+    config = Config.load({}, dotenv=no_dotenv)
+    with pytest.raises(AttributeError):
+        config.token = "t"  # type: ignore[misc]
+    assert replace(config, token="t", webhook_port=1).webhook_port == 1
+
+
+def test_config_has_exactly_the_declared_settings() -> None:
+    assert [f.name for f in fields(Config)] == list(Settings.model_fields)
+
+
+def test_dotenv_syntax(tmp_path: Path) -> None:
+    dotenv = write_env(
+        tmp_path,
+        "ZANBOT_WEBHOOK_SECRET=1\n"
+        "export ZANBOT_WEBHOOK_LISTEN = two words \n"
+        "ZANBOT_TIMEZONE='UTC'\n"
+        'ZANBOT_DATABASE="x=y"\n'
+        "#ZANBOT_FLOOD_BURST=9\n"
+        "ZANBOT_CONTENT_DIR\n",
+    )
+    config = Config.load({}, dotenv=dotenv)
+    assert (config.webhook_secret, config.webhook_listen) == ("1", "two words")
+    assert (config.timezone, config.database) == ("UTC", Path("x=y"))
+    assert config.flood_burst == 5  # commented out
+    assert config.content_dir is None  # a name without a value sets nothing
+
+
+def test_dotenv_inline_comments(tmp_path: Path) -> None:
+    dotenv = write_env(
+        tmp_path,
+        "ZANBOT_WEBHOOK_SECRET=abc # the staging secret\n"
+        'ZANBOT_WEBHOOK_LISTEN="quoted # kept"\n'
+        "ZANBOT_DATABASE='single # kept' # dropped\n"
+        "TELEGRAM_BOT_TOKEN=a#b\n",
+    )
+    config = Config.load({}, dotenv=dotenv)
+    assert (config.webhook_secret, config.webhook_listen) == ("abc", "quoted # kept")
+    assert (config.database, config.token) == (Path("single # kept"), "a#b")
+
+
+def test_a_missing_dotenv_is_no_error(tmp_path: Path) -> None:
+    assert Config.load({}, dotenv=tmp_path / "nope.env") == Config.load({}, dotenv=tmp_path)
 
 
 def test_settings_help_mentions_every_setting() -> None:
@@ -158,6 +270,16 @@ def test_settings_help_mentions_every_setting() -> None:
         assert f"(default: {setting.default or 'empty'})" in text
     assert len(SETTINGS) == 16
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
+
+
+def test_settings_help_shows_defaults_as_written() -> None:
+    text = settings_help()
+    assert "  ZANBOT_WEBHOOK_PORT (default: 8443)\n      Port the webhook server" in text
+    assert "ZANBOT_BROADCAST_RATE (default: 30)" in text
+    assert "ZANBOT_ADMIN_IDS (default: empty)" in text
+    assert (
+        "ZANBOT_LOG_LEVEL (default: INFO)\n      Logging level: DEBUG, INFO, WARNING, ERROR" in text
+    )
 
 
 def test_every_setting_is_used(no_dotenv: Path) -> None:
