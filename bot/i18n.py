@@ -16,8 +16,8 @@ from pathlib import Path
 
 from babel.support import LazyProxy
 
-from bot.matching.language import DEFAULT_LANG, LANGS
-
+LANGS = ("ru", "kk")  # the languages the bot speaks, in the order it offers them
+DEFAULT_LANG = "ru"
 DOMAIN = "messages"
 _locale: ContextVar[str] = ContextVar("zanbot_locale", default=DEFAULT_LANG)
 

@@ -22,8 +22,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot import i18n
-from bot.i18n import CatalogNotCompiled, _, current_locale, resolve_locale, use_locale
-from bot.matching.language import DEFAULT_LANG, LANGS
+from bot.i18n import (
+    DEFAULT_LANG,
+    LANGS,
+    CatalogNotCompiled,
+    _,
+    current_locale,
+    resolve_locale,
+    use_locale,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.conversation.render import TELEGRAM_LIMIT, markdown_to_html
-from bot.matching.language import LANGS
+from bot.i18n import LANGS
 from bot.storage import migrations as schema
 from bot.storage.interface import SUBSCRIPTION_TOPICS, Subscriber, utc_now
 from bot.storage.sqlite import SQLiteStorage
@@ -66,6 +66,8 @@ CREATE TABLE hearing_notices (
 MIGRATION = schema.Migration(2, "broadcasts", SQL)
 OUTBOX_STATES = ("pending", "sending", "sent", "blocked", "failed", "in_doubt", "cancelled")
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+EVERYONE = "everyone"  # the audience of every subscriber, whatever their topics
+AUDIENCES = (EVERYONE, "fraud", "laws", "hearings")  # or a subscription topic
 COLS = (
     "id, created_by, text_ru, text_kk, single_lang, audience_topic, audience_lang, send_at,"
     " state, created_at, started_at, finished_at"

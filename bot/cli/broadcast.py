@@ -28,6 +28,8 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.broadcasting.broadcasts import (
+    AUDIENCES,
+    EVERYONE,
     Broadcast,
     Broadcasts,
     TextTooLong,
@@ -77,7 +79,7 @@ def _database(args: argparse.Namespace, config: Config) -> Path:
 
 def _line(item: Broadcast, counts: dict[str, int], timezone: str) -> str:
     when = item.send_at.astimezone(ZoneInfo(timezone))
-    audience = item.audience_topic or "all"
+    audience = item.audience_topic or EVERYONE
     if item.audience_lang:
         audience += f" ({item.audience_lang} speakers)"
     texts = f"{item.single_lang} text for everyone" if item.single_lang else "ru+kk texts"
@@ -109,7 +111,7 @@ def cmd_send(args: argparse.Namespace, config: Config) -> int:
         print(f"--at {args.at}: this time has passed", file=sys.stderr)
         return 2
     single = None if len(html) == 2 else next(iter(html))
-    topic = None if args.audience == "all" else args.audience
+    topic = None if args.audience == EVERYONE else args.audience
 
     async def create(storage: SQLiteStorage) -> tuple[int, int]:
         return await Broadcasts(storage).create(
@@ -174,8 +176,8 @@ def add_broadcast_parser(sub: argparse._SubParsersAction) -> None:  # type: igno
     s = b_sub.add_parser("send", parents=[db], help="schedule an announcement from a file",
                          description=FORMAT_HELP)  # fmt: skip
     s.add_argument("file", type=Path, metavar="FILE.md")
-    s.add_argument("--audience", choices=("all", "fraud", "laws", "hearings"), required=True,
-                   help="subscribers of a topic, or all: everyone subscribed")  # fmt: skip
+    s.add_argument("--audience", choices=AUDIENCES, required=True,
+                   help=f"subscribers of a topic, or {EVERYONE}: everyone subscribed")  # fmt: skip
     s.add_argument("--lang", choices=("ru", "kk"), help="only subscribers in this language")
     s.add_argument("--at", metavar="YYYY-MM-DD HH:MM", help="send time (ZANBOT_TIMEZONE); "
                    "default: now")  # fmt: skip

@@ -1,27 +1,45 @@
 """The terminal chat: the same conversation as on Telegram, for staff previews and for
-anyone without a Telegram token. Buttons are shown as numbers to type."""
+anyone without a Telegram token. Buttons are shown as numbers to type, and do what they do on
+Telegram (through the same `Buttons`); a calendar file is saved in the working directory."""
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
+from bot.conversation import pages
 from bot.conversation.assistant import LANG_NAMES, Assistant, Button, Reply
-from bot.conversation.pages import feedback_thanks
+from bot.conversation.buttons import Buttons, Outcome
+from bot.conversation.callbacks import Feedback, decode
+from bot.conversation.subscriptions import subscriptions_page
+from bot.i18n import DEFAULT_LANG
+from bot.storage.interface import Storage
+from bot.storage.sqlite import SQLiteStorage
 
+USER_ID = 1  # the one user of a terminal session
 HELP = {
-    "ru": "Пишите вопрос; цифра нажимает кнопку; /menu — темы, /lang — язык, /quit — выход.",
+    "ru": "Пишите вопрос; цифра нажимает кнопку; /menu — темы, /lang — язык, "
+    "/subscribe — подписки, /quit — выход.",
     "kk": "Сұрағыңызды жазыңыз; сан батырманы басады; /menu — тақырыптар, /lang — тіл, "
-    "/quit — шығу.",
+    "/subscribe — жазылымдар, /quit — шығу.",
 }
 
 
 class ChatSession:
     """One terminal conversation: keeps the language and the buttons last shown."""
 
-    def __init__(self, assistant: Assistant, lang: str | None = None) -> None:
+    def __init__(
+        self, assistant: Assistant, storage: Storage, lang: str | None = None,
+        *, downloads: Path | None = None,
+    ) -> None:  # fmt: skip
         self.assistant = assistant
+        self.storage = storage
+        self.presses = Buttons(assistant, storage, clock=assistant.clock)
         self.lang = lang
+        self.downloads = downloads or Path.cwd()
         self.buttons: list[Button] = []
 
     def start(self) -> str:
@@ -36,58 +54,72 @@ class ChatSession:
         lines += [f"  [{i}] {b.text}" for i, b in enumerate(self.buttons, start=1)]
         return "\n".join(lines)
 
-    def press(self, data: str) -> str:
-        """Act on a button's callback data, as the Telegram adapter does."""
-        lang = self.lang or "ru"
-        kind, _sep, arg = data.partition(":")
-        if kind == "lang":
-            self.lang = arg
-            return self.show(self.assistant.menu(arg), prefix=HELP[arg])
-        if kind == "t":
-            topic_id, _sep, topic_lang = arg.partition(":")
-            return self.show(self.assistant.topic(topic_id, topic_lang or lang))
-        if kind == "cat":
-            return self.show(self.assistant.category(arg, lang))
-        if kind == "fb":
-            return feedback_thanks(lang)
-        return self.show(self.assistant.menu(lang))
+    async def press(self, data: str) -> str:
+        """Act on a button's callback data through the same core as the Telegram adapter."""
+        outcome = await self.presses.press(USER_ID, self.lang or DEFAULT_LANG, decode(data))
+        return self._shown(outcome)
 
-    def handle(self, line: str) -> str | None:
+    def _shown(self, outcome: Outcome) -> str:
+        lines: list[str] = []
+        if outcome.notice:
+            lines.append(outcome.notice)
+        if outcome.drop_feedback:
+            self.buttons = [b for b in self.buttons if not isinstance(decode(b.data), Feedback)]
+        if outcome.document:
+            path = self.downloads / outcome.document.name
+            path.write_bytes(outcome.document.data)
+            lines.append(f"📎 {path}")
+        if outcome.lang:
+            self.lang = outcome.lang
+        if outcome.reply:
+            prefix = HELP[outcome.lang] if outcome.lang else ""
+            lines.append(self.show(outcome.reply, prefix=prefix))
+        return "\n".join(lines)
+
+    async def handle(self, line: str) -> str | None:
         """Answer one line typed by the user; None means the user wants to leave."""
         text = line.strip()
         if text in {"/quit", "/exit", "/q"}:
             return None
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
-            return self.press(self.buttons[int(text) - 1].data)
+            return await self.press(self.buttons[int(text) - 1].data)
         if text == "/lang" or self.lang is None:
             return self.show(self.assistant.choose_language())
         if text in {"/menu", "/topics", "/start"}:
             return self.show(self.assistant.menu(self.lang))
         if text == "/help":
             return HELP[self.lang]
+        if text == "/subscribe":
+            topics = await self.storage.subscriptions(USER_ID)
+            return self.show(subscriptions_page(self.lang, topics))
+        if text == "/forget":
+            return self.show(pages.forget_confirm_page(self.lang))
         reply, _match = self.assistant.ask(text, self.lang)
         return self.show(reply)
 
 
-def run_chat(
+async def run_chat(
     assistant: Assistant,
     *,
     lang: str | None = None,
     stdin: TextIO,
     stdout: TextIO,
     prompt: Callable[[], str] = lambda: "> ",
+    downloads: Path | None = None,
 ) -> None:
-    """Talk on the terminal until /quit or end of input."""
-    session = ChatSession(assistant, lang)
-    stdout.write(f"Zanbot — {' / '.join(LANG_NAMES.values())}\n{session.start()}\n")
-    while True:
-        stdout.write(prompt())
-        stdout.flush()
-        line = stdin.readline()
-        if not line:
-            stdout.write("\n")
-            return
-        answer = session.handle(line)
-        if answer is None:
-            return
-        stdout.write(answer + "\n")
+    """Talk on the terminal until /quit or end of input; nothing is kept after it."""
+    with tempfile.TemporaryDirectory(prefix="zanbot-chat-") as scratch:
+        async with SQLiteStorage(Path(scratch) / "chat.sqlite3") as storage:
+            session = ChatSession(assistant, storage, lang, downloads=downloads)
+            stdout.write(f"Zanbot — {' / '.join(LANG_NAMES.values())}\n{session.start()}\n")
+            while True:
+                stdout.write(prompt())
+                stdout.flush()
+                line = await asyncio.to_thread(stdin.readline)
+                if not line:
+                    stdout.write("\n")
+                    return
+                answer = await session.handle(line)
+                if answer is None:
+                    return
+                stdout.write(answer + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import signal
 import sys
@@ -11,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.cli.broadcast import add_broadcast_parser
-from bot.config import Config, ConfigError, settings_help
+from bot.config import Config, settings_help
 from bot.i18n import use_locale
 from bot.knowledge.library import Library
 from bot.knowledge.topics import ContentError
@@ -35,7 +36,8 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     from bot.cli.chat import run_chat
     from bot.conversation.assistant import Assistant
 
-    run_chat(Assistant(_library(args, config)), lang=args.lang, stdin=sys.stdin, stdout=sys.stdout)
+    assistant = Assistant(_library(args, config), subscriptions=True)
+    asyncio.run(run_chat(assistant, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout))
     return 0
 
 
@@ -141,7 +143,6 @@ def _day(text: str) -> date:
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
-    import asyncio
 
     from bot.knowledge.report import (
         Report,
@@ -256,11 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        config = Config.load()
-    except ConfigError as exc:
-        print(f"zanbot: {exc}", file=sys.stderr)
-        return 2
+    config = Config.load()
     if args.command is None:
         args.content, args.webhook, args.lang = None, None, None
         return cmd_run(args, config) if config.token else cmd_chat(args, config)

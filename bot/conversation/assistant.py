@@ -13,6 +13,17 @@ from typing import NamedTuple
 
 from markupsafe import escape
 
+from bot.conversation.callbacks import (
+    AddToCalendar,
+    ChooseLanguage,
+    Feedback,
+    Menu,
+    ShowCategory,
+    ShowSubscriptions,
+    ShowTopic,
+    decode,
+    encode,
+)
 from bot.conversation.render import html_to_text, render_topic, split_message
 from bot.i18n import _, __, use_locale
 from bot.knowledge.hearings import is_past
@@ -67,7 +78,7 @@ def _warned(html: str, warning: str | None) -> str:
 
 
 def menu_button() -> Button:
-    return Button(_("☰ Menu"), "menu")
+    return Button(_("☰ Menu"), encode(Menu()))
 
 
 class Assistant:
@@ -119,12 +130,14 @@ class Assistant:
         # Topic buttons keep the reply's language: "t:<id>:<lang>".
         rows = tuple(
             tuple(
-                Button(b.text, f"{b.data}:{reply.lang}") if b.data.startswith("t:") else b
+                Button(b.text, encode(ShowTopic(action.topic_id, reply.lang)))
+                if isinstance(action := decode(b.data), ShowTopic)
+                else b
                 for b in row
             )
             for row in reply.buttons
         )
-        rows += ((Button(switch, f"lang:{reply.lang}"),),)
+        rows += ((Button(switch, encode(ChooseLanguage(reply.lang))),),)
         return Reply(reply.html, reply.lang, rows, reply.kind, reply.topic)
 
     def _empty(self, lang: str, warning: str | None) -> Reply:
@@ -136,7 +149,7 @@ class Assistant:
     def _candidate_rows(self, match: Match, lang: str) -> tuple[tuple[Button, ...], ...]:
         """One button per topic the matcher offers, in `lang`."""
         options = [self.library.kb.get(c.topic, lang) for c in match.candidates]
-        return tuple((Button(t.title, f"t:{t.id}"),) for t in options if t is not None)
+        return tuple((Button(t.title, encode(ShowTopic(t.id))),) for t in options if t is not None)
 
     def _article(self, match: Match, article: Article, lang: str, warning: str | None) -> Reply:
         """Say honestly that no topic explains a cited article, and link the official code."""
@@ -192,15 +205,15 @@ class Assistant:
             html = render_topic(topic, kb, now=self.clock(), warning=warning)
             related = [kb.get(r, lang) for r in topic.related]
             rows: list[tuple[Button, ...]] = [
-                (Button(t.title, f"t:{t.id}"),) for t in related if t is not None
+                (Button(t.title, encode(ShowTopic(t.id))),) for t in related if t is not None
             ]
-            ics = f"ics:{topic.id}"  # an upcoming hearing can go into a calendar (calendar.py)
-            if topic.hearing and not is_past(topic.hearing, now=self.clock()) and len(ics) <= 64:
-                rows.append((Button(_("📅 Add to calendar"), ics),))
+            if topic.hearing and not is_past(topic.hearing, now=self.clock()):
+                # An upcoming hearing can go into the user's calendar as an .ics file.
+                rows.append((Button(_("📅 Add to calendar"), encode(AddToCalendar(topic.id))),))
             if topic.category != "smalltalk":
                 rows.append(
-                    (Button(_("👍 Helpful"), f"fb:{topic.id}:1"),
-                     Button(_("👎 Not helpful"), f"fb:{topic.id}:0"))
+                    (Button(_("👍 Helpful"), encode(Feedback(topic.id, helpful=True))),
+                     Button(_("👎 Not helpful"), encode(Feedback(topic.id, helpful=False))))
                 )  # fmt: skip
             rows.append((menu_button(),))
         return Reply(html, lang, tuple(rows), kind="answer", topic=topic.id)
@@ -210,12 +223,12 @@ class Assistant:
         kb = self.library.kb
         with use_locale(lang):
             rows = [
-                (Button(str(CATEGORY_LABELS[c]), f"cat:{c}"),)
+                (Button(str(CATEGORY_LABELS[c]), encode(ShowCategory(c))),)
                 for c in MENU_CATEGORIES
                 if kb.in_category(c, lang)
             ]
             if self.subscriptions:
-                rows.append((Button(_("🔔 Subscriptions"), "subs"),))  # handled by subscriptions
+                rows.append((Button(_("🔔 Subscriptions"), encode(ShowSubscriptions())),))
             html = escape(_("Choose a topic:"))
         return Reply(str(html), lang, tuple(rows), kind="menu")
 
@@ -225,13 +238,15 @@ class Assistant:
         with use_locale(lang):
             if category not in CATEGORY_LABELS or not topics:
                 return self.menu(lang)
-            rows = [(Button(t.title, f"t:{t.id}"),) for t in topics]
-            rows.append((Button(_("⬅️ Back"), "menu"),))
+            rows = [(Button(t.title, encode(ShowTopic(t.id))),) for t in topics]
+            rows.append((Button(_("⬅️ Back"), encode(Menu())),))
             html = f"<b>{escape(str(CATEGORY_LABELS[category]))}</b>"
         return Reply(html, lang, tuple(rows), kind="menu")
 
     def choose_language(self) -> Reply:
         """Ask for the language in both languages (the user may read only one)."""
         html = "Выберите язык / Тілді таңдаңыз:"
-        buttons = (tuple(Button(name, f"lang:{code}") for code, name in LANG_NAMES.items()),)
+        buttons = (
+            tuple(Button(name, encode(ChooseLanguage(code))) for code, name in LANG_NAMES.items()),
+        )
         return Reply(html, "ru", buttons, kind="menu")

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from markupsafe import escape
 
 from bot.conversation.assistant import LANG_NAMES, Button, Reply, menu_button
+from bot.conversation.callbacks import Forget, encode
 from bot.conversation.subscriptions import TOPIC_LABELS
 from bot.i18n import _, use_locale
 
@@ -93,7 +94,8 @@ def _day(value: object, lang: str) -> str:
 def forget_confirm_page(lang: str) -> Reply:
     with use_locale(lang):
         html = escape(_("Delete everything stored about you (language, subscriptions, feedback)?"))
-        buttons = ((Button(_("Yes, delete"), "forget:yes"), Button(_("Cancel"), "forget:no")),)
+        yes, no = encode(Forget(confirmed=True)), encode(Forget(confirmed=False))
+        buttons = ((Button(_("Yes, delete"), yes), Button(_("Cancel"), no)),)
         return Reply(str(html), lang, buttons)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from markupsafe import escape
 
 from bot.conversation.assistant import Button, Reply, menu_button
+from bot.conversation.callbacks import ToggleSubscription, encode
 from bot.i18n import _, __, use_locale
 from bot.storage.interface import SUBSCRIPTION_TOPICS
 
@@ -25,11 +26,12 @@ def subscriptions_page(lang: str, subscribed: set[str]) -> Reply:
             lines.append(_("You are not subscribed to anything yet."))
         rows = [
             (Button(("✅ " if topic in subscribed else "▫️ ") + str(TOPIC_LABELS[topic]),
-                    f"sub:{topic}"),)
+                    encode(ToggleSubscription(topic))),)
             for topic in SUBSCRIPTION_TOPICS
         ]  # fmt: skip
         if subscribed:
-            rows.append((Button(_("🔕 Unsubscribe from everything"), f"sub:{OFF}"),))
+            everything = encode(ToggleSubscription(OFF))
+            rows.append((Button(_("🔕 Unsubscribe from everything"), everything),))
         rows.append((menu_button(),))
         html = "\n\n".join(str(escape(line)) for line in lines)
     return Reply(html, lang, tuple(rows), kind="menu")

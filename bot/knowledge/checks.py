@@ -26,11 +26,10 @@ from bot.conversation.render import (
     render_topic,
     split_message,
 )
-from bot.i18n import use_locale
+from bot.i18n import LANGS, use_locale
 from bot.knowledge.confusion import matcher_problems
 from bot.knowledge.loader import default_content_dir, group_by_id, load_knowledge_base
 from bot.knowledge.topics import OUT_OF_SCOPE, ContentError, KnowledgeBase, Problem, Topic
-from bot.matching.language import LANGS
 from bot.matching.matcher import Matcher
 from bot.matching.store import ModelStore
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from bot.i18n import LANGS
 from bot.knowledge.topics import (
     OUT_OF_SCOPE,
     ContentError,
@@ -18,7 +19,6 @@ from bot.knowledge.topics import (
     parse_out_of_scope,
     parse_topic,
 )
-from bot.matching.language import LANGS
 from bot.matching.text import fold
 
 

@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from bot.i18n import DEFAULT_LANG, LANGS
 from bot.matching.text import char_ngrams, fold, kazakh_script_evidence
 
-LANGS = ("ru", "kk")
-DEFAULT_LANG = "ru"
+__all__ = ["DEFAULT_LANG", "LANGS", "LanguageDetector"]
 
 
 _TOKEN = re.compile(r"\w+")

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.i18n import resolve_locale
-from bot.matching.language import LANGS
+from bot.i18n import LANGS, resolve_locale
 from bot.privacy import redact
 from bot.storage import migrations as schema
 from bot.storage.connection import SQLiteDatabase

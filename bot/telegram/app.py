@@ -23,7 +23,10 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Config
+from bot.conversation import callbacks
 from bot.conversation.assistant import Assistant
+from bot.conversation.buttons import Buttons
+from bot.conversation.callbacks import CITIZEN_ACTIONS
 from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
 from bot.storage.admins import Admins
@@ -31,11 +34,10 @@ from bot.storage.connection import SQLiteDatabase
 from bot.storage.interface import Storage
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.flood import FloodGuard
-from bot.telegram.handlers.admins import CitizenQuestion, register_admin, start_admin, stop_admin
+from bot.telegram.handlers.admins import register_admin, start_admin, stop_admin
 from bot.telegram.handlers.citizens import Handlers
 from bot.telegram.handlers.composer import Draft
 from bot.telegram.handlers.staff import register_staff, start_watching
-from bot.telegram.handlers.subscriptions import register_subscriptions
 from bot.telegram.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
@@ -125,33 +127,34 @@ def build_application(
         builder = builder.persistence(SQLitePersistence(storage, types=(Draft,)))
     app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
-    handlers = Handlers(Assistant(library, clock=clock, subscriptions=True), storage, flood)
+    assistant = Assistant(library, clock=clock, subscriptions=True)
+    buttons = Buttons(assistant, storage, clock=clock)
+    handlers = Handlers(assistant, storage, flood, buttons)
     app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
     admins = Admins(storage, config.admin_ids)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # edited messages are ignored on purpose
     add = app.add_handler
-    # The first matching handler of a group wins. Citizens' questions are nearly all the
-    # traffic and no other handler wants them, so they are matched first instead of after some
-    # twenty others. An admin's text may belong to the announcement composer, and goes the
-    # long way.
-    question = private & new & filters.TEXT & ~filters.COMMAND
-    add(MessageHandler(CitizenQuestion(admins), handlers.text))  # question & ~AdminFilter
-    # Before the catch-all handlers below.
-    register_subscriptions(app, storage, library, lang=handlers.lang, clock=clock)
+    # The announcement composer is a ConversationHandler: while an admin is in it, it takes
+    # their text and commands (/cancel, /forget) before the handlers below do: the first
+    # match in a group wins.
     register_admin(app, admins, config, storage, library, clock=clock)  # type: ignore[arg-type]
     register_staff(app, admins)
-    add(CommandHandler("start", handlers.start, filters=private & new))
-    add(CommandHandler(["lang", "language"], handlers.language, filters=private & new))
-    add(CommandHandler(["menu", "topics"], handlers.menu, filters=private & new))
-    add(CommandHandler("help", handlers.help, filters=private & new))
-    add(CommandHandler("about", handlers.about, filters=private & new))
-    add(CommandHandler("privacy", handlers.privacy, filters=private & new))
-    add(CommandHandler("forget", handlers.forget, filters=private & new))
-    add(CallbackQueryHandler(handlers.button))
-    # One group: the first matching handler wins, so these catch what the commands did not.
+    for names, callback in (
+        ("start", handlers.start),
+        (["lang", "language"], handlers.lang_command),
+        (["menu", "topics"], handlers.menu),
+        ("help", handlers.help),
+        ("about", handlers.about),
+        ("privacy", handlers.privacy),
+        ("forget", handlers.forget),
+        ("subscribe", handlers.subscribe),
+        ("unsubscribe", handlers.unsubscribe),
+    ):
+        add(CommandHandler(names, callback, filters=private & new))
+    add(CallbackQueryHandler(handlers.button, pattern=callbacks.pattern(*CITIZEN_ACTIONS)))
     add(MessageHandler(private & new & filters.COMMAND, handlers.unknown_command))
-    add(MessageHandler(question, handlers.text))  # an admin's, when the composer did not want it
+    add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, handlers.text))
     # Group chats are ignored on purpose: answers about someone's case belong in private.
     add(MessageHandler(private & new & ~filters.TEXT, handlers.not_text))
     app.add_error_handler(handlers.error)

@@ -83,7 +83,7 @@ def test_one_text_for_everyone_in_one_language(
 ) -> None:
     file = tmp_path / "kk.md"
     file.write_text("--- kk ---\nТек қазақша\n", encoding="utf-8")
-    args = ["broadcast", "send", str(file), "--audience", "all", "--lang", "kk"]
+    args = ["broadcast", "send", str(file), "--audience", "everyone", "--lang", "kk"]
     assert main([*args, "--database", str(database)]) == 0
     [created] = stored(database)
     assert (created.audience_topic, created.audience_lang, created.single_lang) == (
@@ -113,7 +113,7 @@ def test_send_refuses_bad_input(
 ) -> None:
     file = tmp_path / "bad.md"
     file.write_text(text, encoding="utf-8")
-    args = ["broadcast", "send", str(file), "--audience", "all", "--database", str(database)]
+    args = ["broadcast", "send", str(file), "--audience", "everyone", "--database", str(database)]
     assert main([*args, *extra]) == 2
     assert message in capsys.readouterr().err
     assert stored(database) == []

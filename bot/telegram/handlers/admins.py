@@ -14,8 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from markupsafe import escape
-from telegram import Bot, BotCommand, BotCommandScopeChat, Message, MessageEntity, Update
-from telegram.constants import ChatType
+from telegram import Bot, BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -30,7 +29,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.broadcasting.broadcasts import install
 from bot.config import Config
+from bot.conversation import callbacks
 from bot.conversation.assistant import Reply
+from bot.conversation.callbacks import ChooseAudience, Compose, Forget, decode
 from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
 from bot.storage.admins import Admins, ConfiguredAdmin
@@ -53,27 +54,6 @@ class AdminFilter(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         return message.from_user is not None and message.from_user.id in self.admins
-
-
-class CitizenQuestion(filters.UpdateFilter):
-    """A new text message, not a command, in a private chat, from someone not an admin.
-
-    The same as `ChatType.PRIVATE & UpdateType.MESSAGE & TEXT & ~COMMAND & ~AdminFilter`,
-    in one call instead of one per part: nearly every update is such a question.
-    """
-
-    def __init__(self, admins: Admins) -> None:
-        super().__init__(name="CitizenQuestion")
-        self.admins = admins
-
-    def filter(self, update: Update) -> bool:
-        message = update.message
-        if message is None or not message.text or message.chat.type != ChatType.PRIVATE:
-            return False
-        first = message.entities[0] if message.entities else None
-        if first is not None and first.type == MessageEntity.BOT_COMMAND and first.offset == 0:
-            return False
-        return message.from_user is None or message.from_user.id not in self.admins
 
 
 def admin_menu(lang: str) -> list[BotCommand]:
@@ -182,8 +162,8 @@ def broadcast_flow(
     flow = composer.Composer(admins, storage, config, clock or (lambda: datetime.now(UTC)))
     text = only_admins & filters.TEXT & ~filters.COMMAND
 
-    def button(callback: Callable, data: str) -> CallbackQueryHandler:  # type: ignore[type-arg]
-        return CallbackQueryHandler(callback, pattern=f"^bc:{data}$")
+    def button(callback: Callable, step: str) -> CallbackQueryHandler:  # type: ignore[type-arg]
+        return CallbackQueryHandler(callback, pattern=callbacks.pattern(Compose(step)))
 
     async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """/forget while composing: ask as usual, keeping the draft until the answer."""
@@ -193,10 +173,13 @@ def broadcast_flow(
     async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """Yes: everything is deleted and the flow ends with it. No: back to composing."""
         await context.application.bot_data["handlers"].button(update, context)
-        if update.callback_query and update.callback_query.data == "forget:yes":
+        if update.callback_query and decode(update.callback_query.data) == Forget(confirmed=True):
             # Ending here lets python-telegram-bot drop the step instead of writing it back.
             return ConversationHandler.END
         return await flow.kept(update, context)
+
+    audiences = callbacks.pattern(*(ChooseAudience(a) for a in composer.AUDIENCES))
+    forget_answers = callbacks.pattern(Forget)
 
     with warnings.catch_warnings():
         # Buttons are tracked per chat and user on purpose: one flow per admin at a time.
@@ -209,10 +192,10 @@ def broadcast_flow(
                     button(flow.kazakh_only, "kk-only"),
                 ],
                 composer.KK: [MessageHandler(text, flow.kazakh), button(flow.single, "single")],
-                composer.AUDIENCE: [button(flow.audience, r"to:(any|fraud|laws|hearings|ru|kk)")],
+                composer.AUDIENCE: [CallbackQueryHandler(flow.audience, pattern=audiences)],
                 composer.WHEN: [button(flow.now, "now"), MessageHandler(text, flow.typed_time)],
                 composer.CONFIRM: [button(flow.confirm, "confirm")],
-                composer.FORGET: [CallbackQueryHandler(forget_answer, pattern="^forget:(yes|no)$")],
+                composer.FORGET: [CallbackQueryHandler(forget_answer, pattern=forget_answers)],
             },
             fallbacks=[
                 CommandHandler("cancel", flow.cancel, filters=only_admins),
@@ -242,7 +225,8 @@ def register_admin(
     flow = broadcast_flow(admins, only_admins, storage, config, clock=clock, app_persists=persists)
     app.add_handler(flow)
     # After the flow, which takes the buttons of the current step; not the citizens' handler.
-    app.add_handler(CallbackQueryHandler(composer.stale_button, pattern="^bc:"))
+    stale = callbacks.pattern(Compose, ChooseAudience)
+    app.add_handler(CallbackQueryHandler(composer.stale_button, pattern=stale))
     broadcasts.register(app, admins, only_admins, storage, config)
     app.bot_data.update(admins=admins, admin_clock=clock)
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from bot.broadcasting.notices import HearingNotices
 from bot.broadcasting.outbox import Report
 from bot.config import Config
 from bot.conversation.assistant import Button, Reply
+from bot.conversation.callbacks import CancelBroadcast, decode, encode, pattern
 from bot.conversation.subscriptions import TOPIC_LABELS
 from bot.i18n import _, set_locale, use_locale
 from bot.storage.admins import Admins
@@ -152,7 +152,7 @@ class BroadcastList:
                 blocks.append(await self._describe(item))
                 if item.state in ("scheduled", "sending"):
                     label = _("❌ Cancel #{id}").format(id=item.id)
-                    rows.append((Button(label, f"bcx:{item.id}"),))
+                    rows.append((Button(label, encode(CancelBroadcast(item.id))),))
         return Reply("\n\n".join(blocks), lang, tuple(rows))
 
     async def _describe(self, item: Broadcast) -> str:
@@ -182,8 +182,10 @@ class BroadcastList:
                 await query.answer()
             return
         lang = await user_lang(self.storage, update)
-        match = re.fullmatch(r"bcx:(\d+)", query.data or "")
-        done = bool(match) and await self.broadcasts.cancel(int(match.group(1)))  # type: ignore[union-attr]
+        action = decode(query.data)
+        done = isinstance(action, CancelBroadcast) and await self.broadcasts.cancel(
+            action.broadcast_id
+        )
         with use_locale(lang):
             await query.answer(_("Cancelled: nothing more will be sent.") if done else
                                _("Too late: this announcement is no longer running."))  # fmt: skip
@@ -201,4 +203,4 @@ def register(
     """Add /broadcasts and its cancel button."""
     listing = BroadcastList(admins, storage, config)
     app.add_handler(CommandHandler("broadcasts", listing.show, filters=only_admins))
-    app.add_handler(CallbackQueryHandler(listing.cancel, pattern=r"^bcx:\d+$"))
+    app.add_handler(CallbackQueryHandler(listing.cancel, pattern=pattern(CancelBroadcast)))

@@ -1,14 +1,14 @@
-"""Telegram handlers: parse the update, call the core, send the reply. Nothing else."""
+"""Citizens on Telegram: parse the update, call the core, send the reply. Nothing else."""
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -19,54 +19,46 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.conversation import pages
-from bot.conversation.assistant import Assistant, Button, Reply
+from bot.conversation.assistant import Assistant, Reply
+from bot.conversation.buttons import Buttons
+from bot.conversation.callbacks import Feedback, decode
+from bot.conversation.subscriptions import subscriptions_page, unsubscribed_page
 from bot.i18n import resolve_locale, set_locale
-from bot.matching.language import LANGS
 from bot.storage.interface import Storage
 from bot.storage.stats import StatsBuffer
 from bot.telegram.flood import FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-NO_PREVIEW_JSON = json.dumps(NO_PREVIEW.to_dict())
 
 
-@functools.lru_cache(maxsize=4096)
-def markup_json(buttons: tuple[tuple[Button, ...], ...]) -> str | None:
-    """Return the inline keyboard as the Bot API's JSON, built once per set of buttons.
-
-    Answers repeat the same few keyboards, and building InlineKeyboardMarkup objects and
-    serialising them through to_dict() cost python-telegram-bot more than the rest of a send.
-    The Bot API takes reply_markup as a JSON string anyway.
-    """
-    if not buttons:
+def keyboard(reply: Reply | None) -> InlineKeyboardMarkup | None:
+    """Return the reply's buttons as an inline keyboard (None when it has none)."""
+    if reply is None or not reply.buttons:
         return None
-    rows = [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons]
-    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
-
-
-def _extra(reply: Reply | None) -> dict[str, str]:
-    """Return the reply's keyboard and "no link preview" as ready-made API parameters."""
-    extra = {"link_preview_options": NO_PREVIEW_JSON}
-    markup = markup_json(reply.buttons) if reply else None
-    if markup:
-        extra["reply_markup"] = markup
-    return extra
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
 
 
 async def send(message: Message, reply: Reply) -> None:
     """Send a reply as one or more HTML messages; the buttons go under the last one."""
     parts = reply.parts
-    bot = message.get_bot()
     for i, part in enumerate(parts):
-        extra = _extra(reply if i == len(parts) - 1 else None)
-        await bot.send_message(message.chat_id, part, parse_mode=ParseMode.HTML, api_kwargs=extra)
+        markup = keyboard(reply) if i == len(parts) - 1 else None
+        await message.get_bot().send_message(
+            message.chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )  # fmt: skip
 
 
 async def edit(message: Message, reply: Reply) -> None:
     """Replace a menu message in place (menus are short: one part)."""
     try:
-        await message.edit_text(reply.parts[0], parse_mode=ParseMode.HTML, api_kwargs=_extra(reply))
+        await message.edit_text(
+            reply.parts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(reply),
+            link_preview_options=NO_PREVIEW,
+        )  # fmt: skip
     except BadRequest as exc:
         # Pressing the same menu button twice edits to identical content: nothing to do.
         if "not modified" not in str(exc):
@@ -78,17 +70,18 @@ USER_CACHE_SECONDS = 60.0  # how stale "last seen" may be; saves a write per mes
 
 @dataclass
 class Handlers:
-    """The bot's handlers, sharing the core services."""
+    """Citizens' commands, questions and buttons, over the core services."""
 
     assistant: Assistant
     storage: Storage
     flood: FloodGuard
+    buttons: Buttons
     stats: StatsBuffer = field(default_factory=StatsBuffer)
     # user id → (stored language choice, when the user row was last touched)
     _users: dict[int, tuple[str | None, float]] = field(default_factory=dict)
 
-    async def lang(self, update: Update) -> str:
-        """Resolve the user's language once per update and make it the current locale."""
+    async def use_user_language(self, update: Update) -> str:
+        """Record the user as seen, make their language the current locale and return it."""
         user = update.effective_user
         if user is None:
             set_locale("ru")
@@ -109,7 +102,7 @@ class Handlers:
         message = update.effective_message
         if message is None or update.effective_user is None:
             return
-        lang = await self.lang(update)
+        lang = await self.use_user_language(update)
         payload = context.args[0] if context.args else ""
         if payload and self.assistant.library.kb.get(payload, lang):
             await send(message, self.assistant.topic(payload, lang))
@@ -117,33 +110,42 @@ class Handlers:
         await send(message, pages.greeting_page(lang, update.effective_user.first_name))
         await send(message, self.assistant.choose_language())
 
-    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _page(self, update: Update, page: Callable[[str], Reply]) -> None:
         if update.effective_message:
-            await self.lang(update)
-            await send(update.effective_message, self.assistant.choose_language())
+            await send(update.effective_message, page(await self.use_user_language(update)))
+
+    async def lang_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._page(update, lambda _lang: self.assistant.choose_language())
 
     async def menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_message:
-            await send(update.effective_message, self.assistant.menu(await self.lang(update)))
+        await self._page(update, self.assistant.menu)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_message:
-            await send(update.effective_message, pages.help_page(await self.lang(update)))
+        await self._page(update, pages.help_page)
 
     async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_message:
-            await send(update.effective_message, pages.about_page(await self.lang(update)))
+        await self._page(update, pages.about_page)
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._page(update, pages.forget_confirm_page)
 
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message and update.effective_user:
-            lang = await self.lang(update)
+            lang = await self.use_user_language(update)
             data = await self.storage.export_user(update.effective_user.id)
             await send(update.effective_message, pages.privacy_page(lang, data))
 
-    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_message:
-            lang = await self.lang(update)
-            await send(update.effective_message, pages.forget_confirm_page(lang))
+    async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_user:
+            lang = await self.use_user_language(update)
+            topics = await self.storage.subscriptions(update.effective_user.id)
+            await send(update.effective_message, subscriptions_page(lang, topics))
+
+    async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_user:
+            lang = await self.use_user_language(update)
+            await self.storage.unsubscribe(update.effective_user.id)
+            await send(update.effective_message, unsubscribed_page(lang))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a free-text question."""
@@ -154,7 +156,7 @@ class Handlers:
         verdict = self.flood.check(user.id)
         if verdict is Verdict.DROP:
             return
-        lang = await self.lang(update)
+        lang = await self.use_user_language(update)
         if verdict is Verdict.WARN:
             await send(message, pages.slow_down_page(lang))
             return
@@ -169,7 +171,7 @@ class Handlers:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or self.flood.check(user.id) is not Verdict.ALLOW:
             return
-        await send(message, pages.unknown_command_page(await self.lang(update)))
+        await send(message, pages.unknown_command_page(await self.use_user_language(update)))
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations…: say that only text is understood."""
@@ -177,56 +179,39 @@ class Handlers:
         if message is None or user is None:
             return
         if self.flood.check(user.id) is Verdict.ALLOW:
-            await send(message, pages.not_text_page(await self.lang(update)))
+            await send(message, pages.not_text_page(await self.use_user_language(update)))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Act on an inline button: menus edit the message in place, topics come as new ones."""
-        query = update.callback_query
-        if query is None or update.effective_user is None:
+        """Act on a citizen's inline button through the core, then show what it gave."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
             return
-        lang = await self.lang(update)
+        lang = await self.use_user_language(update)
+        outcome = await self.buttons.press(user.id, lang, decode(query.data))
+        if outcome.lang:
+            self._users[user.id] = (outcome.lang, time.monotonic())
+            set_locale(outcome.lang)
+        if outcome.forgotten:
+            context.application.drop_user_data(user.id)  # and an unfinished draft
+            self._users.pop(user.id, None)
+        await query.answer(outcome.notice)
         message = query.message if isinstance(query.message, Message) else None
-        kind, _sep, arg = (query.data or "").partition(":")
-        user_id = update.effective_user.id
-        if kind == "lang" and arg in LANGS:
-            await self.storage.set_language(user_id, arg)
-            self._users[user_id] = (arg, time.monotonic())
-            set_locale(arg)
-            await query.answer()
-            if message:
-                await send(message, self.assistant.menu(arg))
-        elif kind == "fb" and ":" in arg:
-            topic_id, _sep, value = arg.rpartition(":")
-            await self.storage.add_feedback(user_id, topic_id, lang, helpful=value == "1")
-            await query.answer(pages.feedback_thanks(lang))
-            if message and message.reply_markup:
-                # Drop the 👍/👎 row so feedback is given once per answer.
-                rows = [
-                    row
-                    for row in message.reply_markup.inline_keyboard
-                    if not any(str(b.callback_data).startswith("fb:") for b in row)
-                ]
-                await message.edit_reply_markup(InlineKeyboardMarkup(rows))
-        elif kind == "forget":
-            if arg == "yes":
-                await self.storage.forget_user(user_id)
-                context.application.drop_user_data(user_id)  # and an unfinished draft
-                self._users.pop(user_id, None)
-            await query.answer()
-            if message:
-                await edit(message, pages.forget_done_page(lang, deleted=arg == "yes"))
-        else:
-            await query.answer()
-            if message is None:
-                return
-            if kind == "t":
-                topic_id, _sep, topic_lang = arg.partition(":")
-                topic_lang = topic_lang if topic_lang in LANGS else lang
-                await send(message, self.assistant.topic(topic_id, topic_lang))
-            elif kind == "cat":
-                await edit(message, self.assistant.category(arg, lang))
-            else:
-                await edit(message, self.assistant.menu(lang))
+        if message is None:
+            return
+        if outcome.drop_feedback and message.reply_markup:
+            rows = [
+                row
+                for row in message.reply_markup.inline_keyboard
+                if not any(isinstance(decode(str(b.callback_data)), Feedback) for b in row)
+            ]
+            await message.edit_reply_markup(InlineKeyboardMarkup(rows))
+        if outcome.document:
+            doc = outcome.document
+            await message.reply_document(doc.data, filename=doc.name, caption=doc.caption)
+        if outcome.reply and outcome.edit:
+            await edit(message, outcome.reply)
+        elif outcome.reply:
+            await send(message, outcome.reply)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the traceback and apologise to the user in their language; keep running."""

@@ -18,9 +18,17 @@ from markupsafe import escape
 from telegram import Message, Update
 from telegram.ext import ContextTypes, ConversationHandler
 
-from bot.broadcasting.broadcasts import Broadcasts, TextTooLong, parse_local_time, render_text
+from bot.broadcasting.broadcasts import AUDIENCES as TOPIC_AUDIENCES
+from bot.broadcasting.broadcasts import (
+    EVERYONE,
+    Broadcasts,
+    TextTooLong,
+    parse_local_time,
+    render_text,
+)
 from bot.config import Config
 from bot.conversation.assistant import Button, Reply
+from bot.conversation.callbacks import ChooseAudience, Compose, decode, encode
 from bot.conversation.render import TELEGRAM_LIMIT
 from bot.i18n import _, current_locale
 from bot.storage.admins import Admins
@@ -29,7 +37,7 @@ from bot.telegram.handlers.broadcasts import describe_audience, local_time, user
 from bot.telegram.handlers.citizens import edit, send
 
 RU, KK, AUDIENCE, WHEN, CONFIRM, FORGET = range(6)  # FORGET: /forget asked mid-flow
-AUDIENCES = ("any", "fraud", "laws", "hearings", "ru", "kk")  # a topic, a language, everyone
+AUDIENCES = (*TOPIC_AUDIENCES, "ru", "kk")  # everyone, a topic or a language
 Context = ContextTypes.DEFAULT_TYPE
 Step = Callable[["Composer", Update, Context], Awaitable[int]]
 
@@ -45,11 +53,11 @@ class Draft:
 
 
 def cancel_row() -> tuple[Button, ...]:
-    return (Button(_("❌ Cancel"), "bc:cancel"),)
+    return (Button(_("❌ Cancel"), encode(Compose("cancel"))),)
 
 
 def when_rows() -> tuple[tuple[Button, ...], ...]:
-    return (Button(_("Now"), "bc:now"),), cancel_row()
+    return (Button(_("Now"), encode(Compose("now"))),), cancel_row()
 
 
 def in_admin_locale(step: Step) -> Step:
@@ -128,8 +136,8 @@ class Composer:
             "New announcement. Send the text in Russian. Formatting as in the knowledge base: "
             "**bold**, _italic_, [link](https://…)."
         )
-        await self._say(update, text, (Button(_("Write only in Kazakh"), "bc:kk-only"),),
-                        cancel_row())  # fmt: skip
+        kk_only = Button(_("Write only in Kazakh"), encode(Compose("kk-only")))
+        await self._say(update, text, (kk_only,), cancel_row())
         return RU
 
     @in_admin_locale
@@ -137,9 +145,8 @@ class Composer:
         if (html := await self._text(update)) is None:
             return RU
         self._draft(context).text_ru = html
-        await self._say(update, _("Now send the same text in Kazakh."),
-                        (Button(_("Send the Russian text to everyone"), "bc:single"),),
-                        cancel_row())  # fmt: skip
+        single = Button(_("Send the Russian text to everyone"), encode(Compose("single")))
+        await self._say(update, _("Now send the same text in Kazakh."), (single,), cancel_row())
         return KK
 
     @in_admin_locale
@@ -162,21 +169,22 @@ class Composer:
 
     async def _ask_audience(self, update: Update) -> int:
         labels = {
-            "any": _("Everyone subscribed"),
+            EVERYONE: _("Everyone subscribed"),
             "fraud": _("Subscribers of fraud alerts"),
             "laws": _("Subscribers of new laws"),
             "hearings": _("Subscribers of public hearings"),
             "ru": _("Russian-speaking subscribers"),
             "kk": _("Kazakh-speaking subscribers"),
         }
-        rows = [(Button(labels[key], f"bc:to:{key}"),) for key in AUDIENCES]
+        rows = [(Button(labels[key], encode(ChooseAudience(key))),) for key in AUDIENCES]
         await self._say(update, _("Who gets it?"), *rows, cancel_row())
         return AUDIENCE
 
     @in_admin_locale
     async def audience(self, update: Update, context: Context) -> int:
         draft = self._draft(context)
-        key = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
+        action = decode(update.callback_query.data)  # type: ignore[union-attr]
+        key = action.audience if isinstance(action, ChooseAudience) else EVERYONE
         draft.topic = key if key in ("fraud", "laws", "hearings") else None
         draft.lang = key if key in ("ru", "kk") else None
         text = _(
@@ -232,7 +240,7 @@ class Composer:
                  when=self._when(draft), count=len(found),
                  ru=sum(1 for s in found if s.lang == "ru"),
                  kk=sum(1 for s in found if s.lang == "kk"))  # fmt: skip
-        buttons = (Button(_("✅ Confirm"), "bc:confirm"), *cancel_row())
+        buttons = (Button(_("✅ Confirm"), encode(Compose("confirm"))), *cancel_row())
         await send(message, Reply(str(escape(summary)), current_locale(), (buttons,)))
         return CONFIRM
 
