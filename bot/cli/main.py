@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.cli.broadcast import add_broadcast_parser
-from bot.config import Config, settings_help
+from bot.config import Config, ConfigError, settings_help
 from bot.i18n import use_locale
 from bot.knowledge.library import Library
 from bot.knowledge.topics import ContentError
@@ -257,7 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    config = Config.load()
+    try:
+        config = Config.load()
+    except ConfigError as exc:
+        print(f"zanbot: {exc}", file=sys.stderr)
+        return 2
     if args.command is None:
         args.content, args.webhook, args.lang = None, None, None
         return cmd_run(args, config) if config.token else cmd_chat(args, config)
