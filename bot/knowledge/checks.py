@@ -28,8 +28,16 @@ from bot.conversation.render import (
 )
 from bot.i18n import LANGS, use_locale
 from bot.knowledge.confusion import matcher_problems
+from bot.knowledge.facts import parity_problems, wording_problems
 from bot.knowledge.loader import default_content_dir, group_by_id, load_knowledge_base
-from bot.knowledge.topics import OUT_OF_SCOPE, ContentError, KnowledgeBase, Problem, Topic
+from bot.knowledge.topics import (
+    OUT_OF_SCOPE,
+    ContentError,
+    KnowledgeBase,
+    Problem,
+    Topic,
+    display_path,
+)
 from bot.matching.matcher import Matcher
 from bot.matching.store import ModelStore
 
@@ -161,7 +169,7 @@ def _structure_problems(kb: KnowledgeBase) -> list[Problem]:
                 if ours[key] == theirs[key]:
                     continue
                 top = key.split(".")[0]
-                where = f"{_display(base.path)}:{base.lines.get(key, base.lines.get(top, 1))}"
+                where = f"{display_path(base.path)}:{base.lines.get(key, base.lines.get(top, 1))}"
                 message = (
                     f"{other.lang} and {base.lang} disagree on {key}: {other.lang} has "
                     f"{_show(theirs[key])}, {base.lang} has {_show(ours[key])} ({where})"
@@ -196,27 +204,20 @@ def run_checks(
     except ContentError as exc:
         return CheckResult(exc.problems, files, topics)
     now = now or datetime.now(UTC)
-    problems = _structure_problems(kb)
+    starts = {topic.path: _body_start(topic) for topic in kb}
+    problems = _structure_problems(kb) + parity_problems(kb, starts)
     for topic in sorted(kb, key=lambda t: (t.lang, t.id)):
-        problems += _topic_problems(topic, kb, now)
+        problems += _topic_problems(topic, kb, now) + wording_problems(topic, starts[topic.path])
     # What the trained matcher makes of the examples is worth a look once nothing is broken.
     if not any(p.severity == "error" for p in problems):
         problems += matcher_problems(kb, Matcher.from_knowledge_base(kb, store=store))
     return CheckResult(problems, files, len(kb.ids()))
 
 
-def _display(path: Path) -> str:
-    """Show paths relative to the working directory when they are inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def format_text(result: CheckResult) -> str:
     """Return one `path:line: severity: message` line per problem and a summary line."""
     lines = [
-        f"{_display(p.path)}:{p.line}: {p.severity}: {p.message}"
+        f"{display_path(p.path)}:{p.line}: {p.severity}: {p.message}"
         for p in [*result.errors, *result.warnings]
         if p.message != UNREVIEWED
     ]
@@ -224,7 +225,7 @@ def format_text(result: CheckResult) -> str:
     # One line per language: a whole untranslated-but-unchecked language is one fact.
     for folder in sorted({p.path.parent for p in unreviewed}):
         names = [p.path.stem for p in unreviewed if p.path.parent == folder]
-        lines.append(f"{_display(folder)}:0: warning: {len(names)} file(s) {UNREVIEWED}")
+        lines.append(f"{display_path(folder)}:0: warning: {len(names)} file(s) {UNREVIEWED}")
     lines.append(
         f"content check: {len(result.errors)} errors, {len(result.warnings)} warnings "
         f"({result.files} files, {result.topics} topics)"
@@ -236,7 +237,7 @@ def format_json(result: CheckResult) -> str:
     """Return the result as one JSON document."""
 
     def item(p: Problem) -> dict[str, object]:
-        return {"path": _display(p.path), "line": p.line, "severity": p.severity,
+        return {"path": display_path(p.path), "line": p.line, "severity": p.severity,
                 "message": p.message}  # fmt: skip
 
     document = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +19,10 @@ from bot.knowledge.frontmatter import Document, FrontMatterError, parse_document
 CATEGORIES = ("articles", "fraud", "hearings", "info", "smalltalk")
 REQUIRED_KEYS = ("id", "title", "category", "questions")
 KNOWN_KEYS = frozenset(
-    (*REQUIRED_KEYS, "keywords", "related", "source", "reviewed", "hearing", "template")
+    (
+        *REQUIRED_KEYS, "keywords", "related", "source", "sources", "as_of", "reviewed",
+        "hearing", "template",
+    )
 )
 HEARING_KEYS = frozenset(
     (
@@ -44,6 +47,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+def display_path(path: Path) -> str:
+    """Show a path relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 class ContentError(Exception):
@@ -89,6 +100,8 @@ class Topic:
     hearing: Hearing | None = None
     reviewed: bool = True
     template: str | None = None
+    sources: tuple[str, ...] = ()  # where the facts come from: the article, the law's text
+    as_of: date | None = None  # the day the figures in the answer are true for
     body_line: int = 1
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -259,6 +272,10 @@ def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:
         article = raw.get("article")
         source = Source(str(raw["law"]), str(article) if article else None, raw.get("url"))
     hearing = _hearing(data["hearing"], path, lines) if data.get("hearing") else None
+    as_of = data.get("as_of")
+    if as_of is not None and (not isinstance(as_of, date) or isinstance(as_of, datetime)):
+        message = f"'as_of' must be a date as YYYY-MM-DD, not {as_of!r}"
+        raise ContentError([Problem(path, lines.get("as_of", 1), message)])
     return Topic(
         id=topic_id,
         lang=lang,
@@ -273,6 +290,8 @@ def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:
         hearing=hearing,
         reviewed=reviewed,
         template=data.get("template"),
+        sources=_str_list(data, "sources", path, lines.get("sources", 1)),
+        as_of=as_of,
         body_line=body_line,
         lines=lines,
     )

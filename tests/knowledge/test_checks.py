@@ -17,6 +17,8 @@ from bot.knowledge.checks import (
 )
 from bot.knowledge.loader import default_content_dir
 
+PARITY = "the languages must state the same facts"
+
 
 @pytest.fixture
 def root(content_copy: Path) -> Path:
@@ -44,7 +46,9 @@ def line_of(path: Path, fragment: str) -> int:
 
 
 def errors(result: CheckResult) -> list[tuple[Path, int, str]]:
-    return [(p.path, p.line, p.message) for p in result.errors]
+    """The errors, less those of facts parity: a link or number edited in one language only
+    is also a fact the other does not state (tests/knowledge/test_facts.py)."""
+    return [(p.path, p.line, p.message) for p in result.errors if PARITY not in p.message]
 
 
 def test_bundled_content_passes() -> None:
@@ -185,7 +189,7 @@ def test_ru_kk_source_and_category_differ(root: Path) -> None:
     path = root / "kk" / "uk-115-1-stalking.md"
     edit(path, 'article: "115-1"', 'article: "115-2"')
     edit(path, "category: articles", "category: info")
-    messages = [p.message.split(" (")[0] for p in run_checks(root).errors]
+    messages = [message.split(" (")[0] for _path, _line, message in errors(run_checks(root))]
     assert messages == [
         "kk and ru disagree on category: kk has info, ru has articles",
         "kk and ru disagree on source.article: kk has 115-2, ru has 115-1",
@@ -276,7 +280,7 @@ def test_unreviewed_files(root: Path) -> None:
 
 def test_text_output_and_exit_code(root: Path) -> None:
     path = root / "ru" / "emergency-contacts.md"
-    line = add_to_body(path, "[сайт](http://example.kz)")
+    line = add_to_body(path, "**сайт")
     out = io.StringIO()
     code = check_content(root, output="text", stream=out)
     lines = out.getvalue().splitlines()
@@ -286,7 +290,7 @@ def test_text_output_and_exit_code(root: Path) -> None:
         f"content check: 1 errors, {len(result.warnings)} warnings ({files} files, {topics} topics)"
     )
     assert code == 1
-    assert lines[0] == f"{path}:{line}: error: link is not https: http://example.kz"
+    assert lines[0] == f"{path}:{line}: error: broken Markdown: unbalanced ** (bold is not closed)"
     assert lines[-1] == summary
 
 
