@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +43,33 @@ def format_datetime(value: datetime, lang: str | None = None) -> str:
     )
 
 
+_KK_FRONT_VOWELS = frozenset("әеіөүиэ")
+_KK_BACK_VOWELS = frozenset("аоұыуяёю")
+_KK_VOICELESS = frozenset("кқпстфхцчшщ")
+
+
+def _kk_locative_attributive(word: str) -> str:
+    """Add the Kazakh -дағы/-дегі/-тағы/-тегі ("of, as on") to a word by vowel harmony:
+    сәуір → сәуірдегі, қаңтар → қаңтардағы, қыркүйек → қыркүйектегі, шілде → шілдедегі."""
+    last = next((c for c in reversed(word.lower()) if c in _KK_FRONT_VOWELS | _KK_BACK_VOWELS), "а")
+    consonant = "т" if word[-1].lower() in _KK_VOICELESS else "д"
+    return word + consonant + ("егі" if last in _KK_FRONT_VOWELS else "ағы")
+
+
+def format_as_of(day: date, lang: str | None = None) -> str:
+    """Format the day a topic's figures are true for, as the phrase "Figures as of {date}"
+    needs it in the user's language: "1 апреля 2026 г." (ru), "2026 жылғы 1 сәуірдегі" (kk).
+
+    Babel's Kazakh long date ("2026 ж. 1 сәуір") is a heading, not a phrase: before
+    "жағдай бойынша" the year takes -ғы and the month -дағы/-дегі.
+    """
+    locale = lang or current_locale()
+    if locale != "kk":
+        return format_date(day, "long", locale=locale)
+    month = format_date(day, "MMMM", locale=locale)
+    return format_date(day, "y 'жылғы' d ", locale=locale) + _kk_locative_attributive(month)
+
+
 @cache
 def environment() -> jinja2.Environment:
     """Return the one Jinja2 environment, built once."""
@@ -56,6 +83,7 @@ def environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.filters["datetime"] = format_datetime
+    env.filters["as_of"] = format_as_of
     env.filters["host"] = lambda url: urlsplit(str(url)).netloc or str(url)
     return env
 
@@ -101,7 +129,7 @@ def html_to_text(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _body_template(body: str) -> jinja2.Template:
+def body_template(body: str) -> jinja2.Template:
     """Compile a topic body once (compiling costs more than rendering).
 
     A body is Markdown source that `markdown_to_html` escapes afterwards, so values inside
@@ -112,7 +140,7 @@ def _body_template(body: str) -> jinja2.Template:
 
 def render_body(topic: Topic, **context: object) -> Markup:
     """Render a topic's body: Jinja first (staff may use {{ hearing... }}), then Markdown."""
-    template = _body_template(topic.body)
+    template = body_template(topic.body)
     return markdown_to_html(template.render(topic=topic, hearing=topic.hearing, **context))
 
 

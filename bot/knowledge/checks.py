@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from bot.conversation.markup import validate_html
 from bot.conversation.render import (
-    environment,
+    body_template,
     html_to_text,
     markdown_to_html,
     render_topic,
@@ -88,7 +88,7 @@ def _body_problems(topic: Topic, first: int) -> list[Problem]:
     problems: list[Problem] = []
     source = topic.body.splitlines()
     try:
-        rendered = environment().from_string(topic.body).render(topic=topic, hearing=topic.hearing)
+        rendered = body_template(topic.body).render(topic=topic, hearing=topic.hearing)
     except Exception as exc:  # any failure in staff's template is a content error
         line = first + (_template_line(exc) or 1) - 1
         return [Problem(topic.path, line, f"template does not render: {exc}")]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from bot.conversation.render import body_template
 from bot.i18n import LANGS
 from bot.knowledge.topics import (
     OUT_OF_SCOPE,
@@ -31,7 +32,7 @@ def default_content_dir() -> Path:
 
 def _template_problems(topic: Topic) -> list[Problem]:
     try:
-        jinja2.Environment(autoescape=True).parse(topic.body)
+        body_template(topic.body)  # compiled as the bot compiles it
     except jinja2.TemplateSyntaxError as exc:
         line = topic.body_line + (exc.lineno or 1) - 1
         return [Problem(topic.path, line, f"template error: {exc.message}")]
@@ -123,6 +124,9 @@ def load_knowledge_base(root: Path | str | None = None) -> KnowledgeBase:
             else:
                 topics.append(topic)
                 problems.extend(_template_problems(topic))
+                if topic.id != path.stem:  # staff find a topic by its file name
+                    message = f"the id '{topic.id}' differs from the file name '{path.name}'"
+                    problems.append(Problem(path, topic.lines.get("id", 1), message))
     problems.extend(_cross_problems(topics, broken, out_of_scope))
     if not topics and not problems:
         problems.append(Problem(root, 0, "no topics found"))

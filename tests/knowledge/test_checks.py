@@ -86,6 +86,14 @@ def test_kk_file_removed(root: Path) -> None:
     assert errors(run_checks(root)) == [expected]
 
 
+def test_a_file_named_other_than_its_id(root: Path) -> None:
+    for lang in ("ru", "kk"):
+        (root / lang / "smalltalk-thanks.md").rename(root / lang / "thanks.md")
+    path = root / "ru" / "thanks.md"
+    message = "the id 'smalltalk-thanks' differs from the file name 'thanks.md'"
+    assert (path, line_of(path, "id:"), message) in errors(run_checks(root))
+
+
 def test_duplicate_question(root: Path) -> None:
     path = root / "ru" / "smalltalk-thanks.md"
     edit(path, "questions:\n", "questions:\n  - сталкинг это преступление\n")
