@@ -42,12 +42,21 @@ def parse_document(text: str) -> Document:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = _wrong_place(exc)
         line = mark.line + 2 if mark else 1  # + the opening '---' and 1-based lines
         raise FrontMatterError(line, f"invalid YAML: {exc.problem}") from None
     if not isinstance(data, dict):
         raise FrontMatterError(2, "front matter must be a YAML mapping")
     return Document(data, body, body_line, _key_lines(node, 2))
+
+
+def _wrong_place(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Return where the mistake is: an unclosed [, { or quote is wrong where it opens, though
+    YAML notices only where something else begins."""
+    unclosed = exc.context and exc.context.startswith(
+        ("while parsing a flow", "while scanning a quoted")
+    )
+    return (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
 
 
 def _split(text: str) -> tuple[str, str, int]:

@@ -50,7 +50,13 @@ def test_body_line_skips_blank_lines_after_the_front_matter() -> None:
         ("---\nid: a\nbody\n", 1, "not closed"),
         ("---\n- a\n- b\n---\nbody\n", 2, "must be a YAML mapping"),
         ("---\n---\nbody\n", 2, "must be a YAML mapping"),
-        ("---\nid: a\ntitle: [unclosed\n---\nbody\n", 4, "invalid YAML"),
+        # The line that is wrong, not the one where YAML noticed it.
+        ("---\nid: a\ntitle: [unclosed\n---\nbody\n", 3, "invalid YAML"),
+        ("---\nid: a\ntitle: [unclosed\ncategory: info\n---\nbody\n", 3, "invalid YAML"),
+        ('---\nid: a\ntitle: "unclosed\ncategory: info\n---\nbody\n', 3, "invalid YAML"),
+        ("---\nid: a\nsource: {law: УК\ncategory: info\n---\nbody\n", 3, "invalid YAML"),
+        ("---\nid: a\ntitle: a: b\ncategory: info\n---\nbody\n", 3, "invalid YAML"),
+        ("---\nid: a\nquestions:\n  - a\n - b\n---\nbody\n", 5, "invalid YAML"),
     ],
 )
 def test_errors_say_where(text: str, line: int, message: str) -> None:
