@@ -29,6 +29,7 @@ from bot.conversation.buttons import Buttons
 from bot.conversation.callbacks import CITIZEN_ACTIONS
 from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
+from bot.logs import configure_logging
 from bot.storage.admins import Admins
 from bot.storage.connection import SQLiteDatabase
 from bot.storage.interface import Storage
@@ -127,7 +128,7 @@ def build_application(
         builder = builder.persistence(SQLitePersistence(storage, types=(Draft,)))
     app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
-    assistant = Assistant(library, clock=clock, subscriptions=True)
+    assistant = Assistant(library, clock=clock, subscriptions=True, operator=config.operator)
     buttons = Buttons(assistant, storage, clock=clock)
     handlers = Handlers(assistant, storage, flood, buttons)
     app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
@@ -214,10 +215,7 @@ async def _startup_with_signals(app: Application) -> None:
 
 def run_bot(config: Config, library: Library, *, webhook_url: str | None = None) -> int:
     """Run until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given."""
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    configure_logging(config.log_level, secrets=(config.token,))
     app = build_application(config, library, SQLiteStorage(config.database))
     app.post_init = _startup_with_signals
     # drop_pending_updates=False: updates sent while the bot was down are answered on start.
