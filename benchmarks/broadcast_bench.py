@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fakebotapi import FakeBotAPI, UploadedFile
 from telegram import Bot
 
-from bot.broadcasting.broadcasts import Broadcasts, install
+from bot.broadcasting.broadcasts import Broadcasts
 from bot.broadcasting.delivery import DeliveryWorker
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.sender import TelegramSender
@@ -95,7 +95,6 @@ async def seed(storage: SQLiteStorage, users: int) -> None:
 async def deliver(url: str, rate: float, users: int, database: Path) -> tuple[float, float]:
     """Broadcast to every user through the real worker; return elapsed and CPU seconds."""
     async with SQLiteStorage(database) as storage:
-        await install(storage)
         await seed(storage, users)
         await Broadcasts(storage).create(
             created_by=None,

@@ -35,9 +35,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
-from bot.broadcasting.broadcasts import Broadcast, Broadcasts
+from bot.broadcasting.broadcasts import DeliveryReport
 from bot.broadcasting.limits import EPSILON, ChatLimiter, Monotonic, RateLimiter, Sleep
-from bot.broadcasting.outbox import Outbox, Report, Row
 from bot.broadcasting.sender import (
     Blocked,
     DeliveryError,
@@ -47,7 +46,9 @@ from bot.broadcasting.sender import (
     TransientError,
 )
 from bot.broadcasting.shipment import Shipment, Step, settle
+from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import utc_now
+from bot.storage.outbox import Outbox, Row
 from bot.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,10 @@ class DeliveryWorker:
         now: Callable[[], datetime] = utc_now,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        on_report: Callable[[Report], Awaitable[object]] | None = None,
+        on_report: Callable[[DeliveryReport], Awaitable[object]] | None = None,
         producers: Iterable[Callable[[], Awaitable[object]]] = (),
     ) -> None:
-        self.broadcasts = Broadcasts(storage, now=now)
+        self.broadcasts = BroadcastStore(storage, now=now)
         self.outbox = Outbox(storage, now=now)
         self.sender = sender
         # Event loop timers are only good to about a millisecond: at high rates let a few
@@ -145,7 +146,7 @@ class DeliveryWorker:
             done += 1
         return done
 
-    async def deliver(self, broadcast: Broadcast) -> Report | None:
+    async def deliver(self, broadcast: Broadcast) -> DeliveryReport | None:
         """Send a broadcast's pending rows, then close it and report."""
         await self.outbox.start(broadcast.id)
         run = Shipment(deque(await self.outbox.pending(broadcast.id)))
@@ -241,9 +242,12 @@ class DeliveryWorker:
         current = await self.broadcasts.get(broadcast.id)
         return current is None or current.state == "cancelled"
 
-    async def _close(self, broadcast_id: int) -> Report | None:
-        report = await self.outbox.finish(broadcast_id)
-        if report is not None and report.created_by is not None and self.on_report is not None:
+    async def _close(self, broadcast_id: int) -> DeliveryReport | None:
+        closed = await self.outbox.finish(broadcast_id)
+        if closed is None:
+            return None
+        report = DeliveryReport.of(closed, await self.broadcasts.counts(broadcast_id))
+        if report.created_by is not None and self.on_report is not None:
             try:
                 await self.on_report(report)
             except Exception:

@@ -2,8 +2,8 @@
 the day before. Both are system broadcasts (no creator), so the outbox limits and crash
 safety apply.
 
-What has been announced or reminded is recorded in ``hearing_notices`` in the same transaction
-that creates the broadcast, so a restart never repeats a notice.
+What has been announced or reminded is recorded (``BroadcastStore.hearing_notices``) in the
+same transaction that creates the broadcast, so a restart never repeats a notice.
 
 First start: the very first check records every hearing already in the knowledge base as known
 without announcing it (the bot's subscribers have usually heard of those, and a first deploy
@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import aiosqlite
 from markupsafe import escape
 
 from bot.broadcasting.broadcasts import Broadcasts
@@ -28,8 +27,9 @@ from bot.i18n import _, use_locale
 from bot.knowledge.hearings import is_past
 from bot.knowledge.library import Library
 from bot.knowledge.topics import Topic
-from bot.storage import migrations as schema
+from bot.storage.broadcasts import HearingNotice
 from bot.storage.interface import utc_now
+from bot.storage.migrations import to_iso
 from bot.storage.sqlite import SQLiteStorage
 
 REMINDER_LEAD = timedelta(days=1)
@@ -60,7 +60,6 @@ class HearingNotices:
         now: Callable[[], datetime] = utc_now,
         lead: timedelta = REMINDER_LEAD,
     ) -> None:
-        self.storage = storage
         self.library = library
         self.now = now
         self.lead = lead
@@ -77,27 +76,28 @@ class HearingNotices:
     async def check(self) -> list[int]:
         """Create the notices due now; return the new broadcast ids."""
         hearings = self.hearings()
-        rows = await self.storage.fetchall("SELECT topic_id, kind, starts FROM hearing_notices")
-        if not any(kind == "baseline" for _id, kind, _starts in rows):
+        known = await self.broadcasts.hearing_notices()
+        if not any(notice.kind == "baseline" for notice in known):
             await self._baseline(hearings)
-            rows = await self.storage.fetchall("SELECT topic_id, kind, starts FROM hearing_notices")
-        announced = {topic_id for topic_id, kind, _starts in rows if kind == "announced"}
-        reminded = {(topic_id, starts) for topic_id, kind, starts in rows if kind == "reminded"}
+            known = await self.broadcasts.hearing_notices()
+        announced = {n.topic_id for n in known if n.kind == "announced"}
+        reminded = {(n.topic_id, n.starts) for n in known if n.kind == "reminded"}
         now = self.now()
         created: list[int] = []
         for topic_id, versions in sorted(hearings.items()):
             topic = versions.get("ru") or next(iter(versions.values()))
             hearing = topic.hearing
             assert hearing is not None  # hearings() keeps hearing topics only
-            starts = schema.to_iso(hearing.starts)
+            starts = to_iso(hearing.starts)  # as stored, to compare with what was recorded
             upcoming = not is_past(hearing, now=now)
             soon = upcoming and now >= hearing.starts - self.lead
             if topic_id not in announced:
                 kinds = ["announced", "reminded"] if soon else ["announced"]
                 if upcoming:
                     created.append(await self._notify(versions, starts, kinds, reminder=False))
-                else:
-                    await self._record(topic_id, starts, ["announced"], None)
+                else:  # added after it took place: recorded, never announced
+                    past = [HearingNotice(topic_id, "announced", starts)]
+                    await self.broadcasts.record_hearing_notices(past)
             elif soon and (topic_id, starts) not in reminded:
                 created.append(await self._notify(versions, starts, ["reminded"], reminder=True))
         return created
@@ -108,44 +108,19 @@ class HearingNotices:
         texts = {lang: notice_html(topic, reminder=reminder) for lang, topic in versions.items()}
         text_ru = texts.get("ru") or texts["kk"]
         topic_id = next(iter(versions.values())).id
-
-        async def record(db: aiosqlite.Connection, broadcast_id: int) -> None:
-            await self._insert(db, topic_id, starts, kinds, broadcast_id)
-
         broadcast_id, _count = await self.broadcasts.create(
             created_by=None,
             text_ru=text_ru,
             text_kk=texts.get("kk") or text_ru,
             audience_topic=AUDIENCE,
-            also=record,
+            notices=[HearingNotice(topic_id, kind, starts) for kind in kinds],
         )
         return broadcast_id
 
     async def _baseline(self, hearings: dict[str, dict[str, Topic]]) -> None:
-        async with self.storage.transaction() as db:
-            await self._insert(db, "*", "", ["baseline"], None)
-            for topic_id, versions in hearings.items():
-                hearing = next(iter(versions.values())).hearing
-                assert hearing is not None
-                await self._insert(db, topic_id, schema.to_iso(hearing.starts), ["announced"], None)
-
-    async def _record(
-        self, topic_id: str, starts: str, kinds: list[str], broadcast_id: int | None
-    ) -> None:
-        async with self.storage.transaction() as db:
-            await self._insert(db, topic_id, starts, kinds, broadcast_id)
-
-    async def _insert(
-        self,
-        db: aiosqlite.Connection,
-        topic_id: str,
-        starts: str,
-        kinds: list[str],
-        broadcast_id: int | None,
-    ) -> None:
-        now = schema.to_iso(self.now())
-        await db.executemany(
-            "INSERT OR IGNORE INTO hearing_notices (topic_id, kind, starts, broadcast_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?)",
-            [(topic_id, kind, starts, broadcast_id, now) for kind in kinds],
-        )
+        notices = [HearingNotice("*", "baseline", "")]
+        for topic_id, versions in hearings.items():
+            hearing = next(iter(versions.values())).hearing
+            assert hearing is not None
+            notices.append(HearingNotice(topic_id, "announced", to_iso(hearing.starts)))
+        await self.broadcasts.record_hearing_notices(notices)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.broadcasting.outbox import Outbox, Row
+from bot.storage.outbox import Outbox, Row
 
 log = logging.getLogger(__name__)
 

@@ -30,14 +30,13 @@ from zoneinfo import ZoneInfo
 from bot.broadcasting.broadcasts import (
     AUDIENCES,
     EVERYONE,
-    Broadcast,
     Broadcasts,
     TextTooLong,
-    install,
     parse_local_time,
     render_text,
 )
 from bot.config import Config
+from bot.storage.broadcasts import Broadcast
 from bot.storage.sqlite import SQLiteStorage
 
 T = TypeVar("T")
@@ -62,7 +61,6 @@ def read_texts(text: str) -> dict[str, str]:
 def _run(database: Path, work: Callable[[SQLiteStorage], Awaitable[T]]) -> T:
     async def main() -> T:
         async with SQLiteStorage(database) as storage:
-            await install(storage)
             return await work(storage)
 
     return asyncio.run(main())

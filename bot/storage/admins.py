@@ -32,11 +32,6 @@ class Admins:
     def ids(self) -> frozenset[int]:
         return self.configured | self._granted
 
-    @property
-    def granted(self) -> frozenset[int]:
-        """Admins granted in the database (and not also configured)."""
-        return self._granted - self.configured
-
     def __contains__(self, user_id: object) -> bool:
         return user_id in self.configured or user_id in self._granted
 

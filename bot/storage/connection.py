@@ -1,7 +1,8 @@
 """The SQLite connection under the storage: WAL mode, migrations, and one writer at a time.
 
 aiosqlite runs every statement on one background thread; writes share one connection, so a
-lock keeps a transaction's statements together.
+lock keeps a transaction's statements together. The stores of ``bot.storage`` (core tables,
+broadcasts, outbox, conversations) all read and write through it.
 """
 
 from __future__ import annotations
@@ -21,26 +22,20 @@ from bot.storage.interface import Clock, utc_now
 class SQLiteDatabase:
     """One SQLite file (WAL mode) through aiosqlite: migrations, reads, writes, transactions.
 
-    ``migrations`` defaults to everything registered in ``migrations`` at ``open()`` time;
     ``clock`` returns the current time and is injectable for tests.
     """
 
     def __init__(
-        self,
-        path: str | Path,
-        *,
-        clock: Clock = utc_now,
-        migrations: Iterable[schema.Migration] | None = None,
-        busy_timeout_ms: int = 5000,
+        self, path: str | Path, *, clock: Clock = utc_now, busy_timeout_ms: int = 5000
     ) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._migrations = None if migrations is None else tuple(migrations)
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()  # one transaction at a time on the shared connection
 
     async def open(self) -> None:
+        """Connect, then bring the schema up to date (``migrations.MIGRATIONS``); idempotent."""
         if self._db is not None:
             return
         # Autocommit: each statement commits alone; multi-statement writes use transaction().
@@ -52,19 +47,11 @@ class SQLiteDatabase:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-            pending = self._migrations if self._migrations is not None else schema.migrations()
-            await schema.apply_migrations(db, pending, self._clock())
+            await schema.apply_migrations(db, schema.MIGRATIONS, self._clock())
         except BaseException:
             await db.close()
             raise
         self._db = db
-
-    async def install(self, *migrations: schema.Migration) -> None:
-        """Apply migrations a module owns (its own tables) unless they are there already."""
-        # A connection of its own: a migration never nests in a transaction of the shared one.
-        async with aiosqlite.connect(self.path, isolation_level=None) as db:
-            await db.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-            await schema.apply_migrations(db, migrations, self._clock())
 
     async def close(self) -> None:
         db, self._db = self._db, None
@@ -73,7 +60,7 @@ class SQLiteDatabase:
 
     @property
     def db(self) -> aiosqlite.Connection:
-        """Return the open connection (for modules that own extra tables)."""
+        """Return the open connection; raise RuntimeError before ``open()``."""
         if self._db is None:
             raise RuntimeError("storage is not open; call open() or use 'async with'")
         return self._db

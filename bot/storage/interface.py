@@ -3,7 +3,7 @@
 The implementation is ``bot.storage.sqlite.SQLiteStorage``; tests use it with a temporary file.
 
 Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migrations live in
-``bot.storage.migrations``; see there how other modules register their own tables.
+``bot.storage.migrations``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,6 @@ class User:
     first_seen: datetime
     last_seen: datetime
     blocked: bool
-
-    @property
-    def effective_lang(self) -> str:
-        """Return the language to talk in: explicit choice, else the hint, else Russian."""
-        return resolve_locale(self.lang, self.hint_lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +105,6 @@ class Storage(abc.ABC):
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Mark that the user blocked the bot (or unblocked it); blocked users get no mail."""
 
-    @abc.abstractmethod
-    async def count_users(self) -> int: ...
-
     # Subscriptions: topics are SUBSCRIPTION_TOPICS; "all" receives every topic.
     @abc.abstractmethod
     async def subscribe(self, user_id: int, topic: str) -> None: ...
@@ -144,15 +136,17 @@ class Storage(abc.ABC):
     async def add_counts(
         self, questions: dict[str, tuple[int, int]], topics: dict[tuple[str, str], int]
     ) -> None:
-        """Add today's counts in one go: {lang: (asked, answered)}, {(topic, lang): n}."""
+        """Add today's counts in one go: {lang: (asked, answered)}, {(topic, lang): n}.
+
+        The bot counts in batches (``bot.storage.stats``).
+        """
 
     @abc.abstractmethod
     async def add_unanswered_many(self, questions: Sequence[tuple[str, str]]) -> None:
-        """Keep (text, lang) questions the bot could not answer, redacted, in one go."""
+        """Keep (text, lang) questions the bot could not answer, redacted, without user ids.
 
-    async def add_unanswered(self, text: str, lang: str) -> None:
-        """Keep a question the bot could not answer, redacted and without the user id."""
-        await self.add_unanswered_many([(text, lang)])
+        The bot collects them in batches (``bot.storage.stats``) and writes them in one go.
+        """
 
     @abc.abstractmethod
     async def unanswered(self, since: date, until: date) -> list[Unanswered]: ...
@@ -160,14 +154,6 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def topic_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
         """Return (topic_id, lang, answers), most answered first."""
-
-    async def count_question(self, lang: str, *, answered: bool) -> None:
-        """Count one question asked today (the bot counts in batches: see bot.storage.stats)."""
-        await self.add_counts({lang: (1, int(answered))}, {})
-
-    async def count_answer(self, topic_id: str, lang: str) -> None:
-        """Count one answer given from ``topic_id`` today."""
-        await self.add_counts({}, {(topic_id, lang): 1})
 
     @abc.abstractmethod
     async def question_counts(self, since: date, until: date) -> list[tuple[str, int, int]]:
@@ -190,4 +176,4 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     async def forget_user(self, user_id: int) -> None:
-        """Delete everything tied to the user id."""
+        """Delete everything tied to the user id, in every store, in one transaction."""

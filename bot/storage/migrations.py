@@ -1,17 +1,13 @@
-"""Database schema as numbered migrations, and the registry other modules extend.
+"""Database schema as numbered migrations: every table of the bot, declared here in order.
 
-A migration is ``(version, name, sql)``. ``SQLiteStorage`` applies, at open, every migration
-whose version is not yet recorded in ``schema_migrations``, each in its own transaction, in
-version order. A module that owns extra tables installs its migration when it starts, on a
-connection of its own (so the result does not depend on which modules were imported)::
+A migration is ``(version, name, sql)``. ``SQLiteDatabase.open`` applies every migration of
+``MIGRATIONS`` whose version is not yet recorded in ``schema_migrations``, each in its own
+transaction, in version order; so once the database is open, all tables exist. Databases
+written by earlier versions of the bot recorded 1, 2 and 3 in any order (each module used to
+install its own); only the versions matter.
 
-    # bot/broadcasting/broadcasts.py (version 2), bot/telegram/persistence.py (version 3)
-    MIGRATION = Migration(2, "broadcasts", SQL)
-    await storage.install(MIGRATION)
-
-``register_migration`` adds one to the registry instead, applied at every open; or pass the
-list explicitly: ``SQLiteStorage(path, migrations=(*schema.migrations(), MY_MIGRATION))``.
-Never edit a released migration: add a new version instead.
+Never edit a released migration: databases in use have it recorded as applied. Add a new
+version at the end of ``MIGRATIONS`` instead.
 
 Column formats: times are ISO 8601 UTC text (``to_iso``), days are UTC ``YYYY-MM-DD``.
 """
@@ -28,11 +24,11 @@ import aiosqlite
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_V1",
+    "SCHEMA_V2",
+    "SCHEMA_V3",
     "Migration",
     "apply_migrations",
     "day_text",
-    "migrations",
-    "register_migration",
     "split_statements",
     "time_range",
     "to_iso",
@@ -112,28 +108,71 @@ CREATE TABLE admins (
 );
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "core", SCHEMA_V1),)
+# Broadcasts (bot.storage.broadcasts), their outbox (bot.storage.outbox) and hearing notices.
+SCHEMA_V2 = """
+CREATE TABLE broadcasts (
+    id             INTEGER PRIMARY KEY,
+    created_by     INTEGER NULL,  -- NULL: a system broadcast (hearing notices)
+    text_ru        TEXT NOT NULL,  -- Telegram HTML, as sent
+    text_kk        TEXT NOT NULL,
+    single_lang    TEXT NULL CHECK (single_lang IN ('ru', 'kk')),
+    audience_topic TEXT NULL,  -- NULL: everyone subscribed to anything
+    audience_lang  TEXT NULL CHECK (audience_lang IN ('ru', 'kk')),
+    send_at        TEXT NOT NULL,
+    state          TEXT NOT NULL
+        CHECK (state IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')),
+    created_at     TEXT NOT NULL,
+    started_at     TEXT NULL,
+    finished_at    TEXT NULL
+);
+CREATE INDEX broadcasts_due ON broadcasts(state, send_at);
+CREATE TABLE outbox (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+    user_id      INTEGER NOT NULL,
+    lang         TEXT NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN
+        ('pending', 'sending', 'sent', 'blocked', 'failed', 'in_doubt', 'cancelled')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT NULL,
+    sent_at      TEXT NULL,
+    PRIMARY KEY (broadcast_id, user_id)
+);
+CREATE INDEX outbox_state ON outbox(state, broadcast_id);
+CREATE INDEX outbox_user ON outbox(user_id);
+-- notices.py: hearings announced or reminded of, so that a restart never repeats a notice.
+CREATE TABLE hearing_notices (
+    topic_id     TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('baseline', 'announced', 'reminded')),
+    starts       TEXT NOT NULL,
+    broadcast_id INTEGER NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (topic_id, kind, starts)
+);
+"""
 
+# Conversation steps and user_data of python-telegram-bot (bot.storage.conversations).
+SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS user_state (
+    user_id INTEGER PRIMARY KEY,
+    data TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    user_id INTEGER,
+    state TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+);
+CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id);
+"""
 
-def migrations() -> tuple[Migration, ...]:
-    """Return the registered migrations in version order."""
-    return MIGRATIONS
-
-
-def register_migration(version: int, name: str, sql: str) -> Migration:
-    """Add a migration to the registry; re-registering the same one is a no-op."""
-    global MIGRATIONS
-    migration = Migration(version, name, sql)
-    for existing in MIGRATIONS:
-        if existing.version == version:
-            if existing == migration:
-                return existing  # a module imported twice (e.g. by tests) registers again
-            raise ValueError(f"migration {version} is already registered as {existing.name!r}")
-    if version < 1:
-        raise ValueError("migration versions start at 1")
-    split_statements(sql)  # fail at import, not at the first open in production
-    MIGRATIONS = tuple(sorted((*MIGRATIONS, migration)))
-    return migration
+# In version order; append new versions, never edit a released one.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core", SCHEMA_V1),
+    Migration(2, "broadcasts", SCHEMA_V2),
+    Migration(3, "conversation state", SCHEMA_V3),
+)
 
 
 def split_statements(sql: str) -> list[str]:

@@ -1,7 +1,9 @@
 """``SQLiteStorage``: the ``Storage`` interface in one SQLite file (WAL mode), over aiosqlite.
 
-Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migrations live in
-``bot.storage.migrations``; see there how other modules register their own tables.
+Times are stored as ISO 8601 UTC text and days as UTC dates. The schema of every table lives
+in ``bot.storage.migrations``. Broadcasts, their outbox and conversations in progress have
+stores of their own (``bot.storage.broadcasts``, ``outbox``, ``conversations``) on the same
+database; ``export_user`` and ``forget_user`` take in their rows too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from bot.i18n import LANGS, resolve_locale
 from bot.privacy import redact
 from bot.storage import migrations as schema
 from bot.storage.connection import SQLiteDatabase
+from bot.storage.conversations import ConversationStore
 from bot.storage.interface import (
     UNANSWERED_MAX_CHARS,
     Storage,
@@ -22,6 +25,7 @@ from bot.storage.interface import (
     User,
     check_topic,
 )
+from bot.storage.outbox import Outbox
 
 
 class SQLiteStorage(SQLiteDatabase, Storage):
@@ -56,9 +60,6 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         await self.execute(
             "UPDATE users SET blocked = ? WHERE user_id = ?", (int(blocked), user_id)
         )
-
-    async def count_users(self) -> int:
-        return (await self.fetchall("SELECT COUNT(*) FROM users"))[0][0]
 
     async def subscribe(self, user_id: int, topic: str) -> None:
         check_topic(topic)
@@ -190,9 +191,7 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         rows = await self.fetchall("SELECT COUNT(*) FROM feedback WHERE user_id = ?", (user_id,))
         feedback_count = rows[0][0]
         admin = bool(await self.fetchall("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)))
-        draft = "user_state" in await self._optional_tables() and bool(
-            await self.fetchall("SELECT 1 FROM user_state WHERE user_id = ?", (user_id,))
-        )
+        draft = await ConversationStore(self).has_user_data(user_id)
         if user is None and not subscriptions and not feedback_count and not admin and not draft:
             return {}
         return {
@@ -209,27 +208,17 @@ class SQLiteStorage(SQLiteDatabase, Storage):
             "subscriptions": subscriptions,
             "feedback_count": feedback_count,
             "admin": admin,
-            "draft": draft,  # an announcement an admin has begun (bot.telegram.persistence)
+            "draft": draft,  # an announcement an admin has begun (bot.storage.conversations)
         }
 
     async def forget_user(self, user_id: int) -> None:
-        optional = await self._optional_tables()
         async with self.transaction() as db:
-            for table in ("subscriptions", "feedback", "admins", *sorted(optional), "users"):
+            for table in ("subscriptions", "feedback", "admins", "users"):
                 # Table names come from the fixed names above, never from input.
                 await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
-
-    async def _optional_tables(self) -> set[str]:
-        """Return which tables other modules install are here, all with a user_id column.
-
-        Broadcast deliveries (bot.broadcasting.broadcasts) and conversations in progress
-        (bot.telegram.persistence).
-        """
-        rows = await self.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-            " AND name IN ('outbox', 'user_state', 'conversations')"
-        )
-        return {row[0] for row in rows}
+            # The other stores delete their own rows, in the same transaction.
+            await Outbox.forget(db, user_id)
+            await ConversationStore.forget(db, user_id)
 
 
 _USER_COLS = "user_id, lang, hint_lang, first_seen, last_seen, blocked"

@@ -5,8 +5,9 @@ an announcement) and the user_data those steps fill in (the draft). Everything e
 persist (bot_data, chat_data, callback data) is off. A user whose user_data is empty has no row:
 citizens, who never start a conversation, cost nothing here.
 
-Values are stored as JSON. Dates and the dataclasses named at construction are tagged, and
-nothing else is decoded into objects, so the database never holds code (no pickle).
+Values are stored as JSON (``bot.storage.conversations`` keeps the text). Dates and the
+dataclasses named at construction are tagged, and nothing else is decoded into objects, so the
+database never holds code (no pickle).
 """
 
 from __future__ import annotations
@@ -19,26 +20,9 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.storage.connection import SQLiteDatabase
-from bot.storage.migrations import Migration
+from bot.storage.conversations import ConversationStore
 
 ConversationKey = tuple[int | str, ...]
-
-SQL = """
-CREATE TABLE IF NOT EXISTS user_state (
-    user_id INTEGER PRIMARY KEY,
-    data TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS conversations (
-    name TEXT NOT NULL,
-    key TEXT NOT NULL,
-    user_id INTEGER,
-    state TEXT NOT NULL,
-    PRIMARY KEY (name, key)
-);
-CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id);
-"""
-MIGRATION = Migration(3, "conversation state", SQL)
 UPDATE_INTERVAL = 5.0  # seconds between PTB's writes of steps and user_data; shutdown: the rest
 
 
@@ -53,17 +37,17 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             update_interval=UPDATE_INTERVAL,
         )
         self.database = database
+        self.store = ConversationStore(database)
         self._types = {t.__name__: t for t in types}
         self._stored: set[int] = set()  # users with a row
         self._ready = False
 
     async def _open(self) -> None:
-        """Install the tables and open the database, once.
+        """Open the database (its tables come with it), once.
 
         PTB loads persistence in initialize(), before post_init opens the database.
         """
         if not self._ready:
-            await self.database.install(MIGRATION)
             await self.database.open()
             self._ready = True
 
@@ -96,7 +80,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         await self._open()
-        rows = await self.database.fetchall("SELECT user_id, data FROM user_state")
+        rows = await self.store.user_data()
         self._stored = {user_id for user_id, _ in rows}
         return {user_id: self.loads(data) for user_id, data in rows}
 
@@ -106,19 +90,12 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             if user_id in self._stored:
                 await self.drop_user_data(user_id)
             return
-        await self.database.execute(
-            "INSERT INTO user_state (user_id, data, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data,"
-            " updated_at = excluded.updated_at",
-            (user_id, self.dumps(data), self.database.now_iso()),
-        )
+        await self.store.save_user_data(user_id, self.dumps(data))
         self._stored.add(user_id)
 
     async def drop_user_data(self, user_id: int) -> None:
         await self._open()
-        async with self.database.transaction() as db:
-            await db.execute("DELETE FROM user_state WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+        await self.store.drop_user(user_id)
         self._stored.discard(user_id)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
@@ -128,9 +105,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
         await self._open()
-        rows = await self.database.fetchall(
-            "SELECT key, state FROM conversations WHERE name = ?", (name,)
-        )
+        rows = await self.store.conversations(name)
         return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
 
     async def update_conversation(
@@ -138,17 +113,11 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     ) -> None:
         await self._open()
         if new_state is None:  # the conversation ended
-            await self.database.execute(
-                "DELETE FROM conversations WHERE name = ? AND key = ?", (name, json.dumps(key))
-            )
+            await self.store.end_conversation(name, json.dumps(key))
             return
         # Conversations are per user (PTB's default): the key ends with the user's id.
         user_id = key[-1] if key and isinstance(key[-1], int) else None
-        await self.database.execute(
-            "INSERT INTO conversations (name, key, user_id, state) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, json.dumps(key), user_id, json.dumps(new_state)),
-        )
+        await self.store.save_conversation(name, json.dumps(key), user_id, json.dumps(new_state))
 
     # -- what is not kept ----------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcasting import broadcasts as broadcast
 from bot.broadcasting.broadcasts import Broadcasts
 from bot.broadcasting.notices import HearingNotices
 from bot.knowledge.library import Library
@@ -50,7 +49,6 @@ def content(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def store(storage: SQLiteStorage) -> AsyncIterator[SQLiteStorage]:
-    await broadcast.install(storage)
     for user_id, topic, lang in [(1, "hearings", "ru"), (2, "all", "kk"), (3, "fraud", "ru")]:
         await storage.subscribe(user_id, topic)
         await storage.set_language(user_id, lang)

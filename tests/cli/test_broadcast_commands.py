@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcasting.broadcasts import Broadcast, Broadcasts, install
 from bot.cli.broadcast import read_texts
 from bot.cli.main import main
+from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.sqlite import SQLiteStorage
 
 ANNOUNCEMENT = "**Внимание**: новые статьи УК.\n\n--- kk ---\n**Назар**: ҚК жаңа баптары.\n"
@@ -32,8 +32,7 @@ def database(tmp_path: Path) -> Path:
 def stored(database: Path) -> list[Broadcast]:
     async def read() -> list[Broadcast]:
         async with SQLiteStorage(database) as storage:
-            await install(storage)
-            return await Broadcasts(storage).recent()
+            return await BroadcastStore(storage).recent()
 
     return asyncio.run(read())
 

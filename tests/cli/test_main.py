@@ -80,10 +80,8 @@ def test_preview_unknown_topic(capsys: pytest.CaptureFixture[str]) -> None:
 
 async def _fill(path: Path) -> None:
     async with SQLiteStorage(path) as storage:  # the real clock: today is in the default period
-        await storage.count_question("ru", answered=True)
-        await storage.count_question("ru", answered=False)
-        await storage.count_answer("emergency-contacts", "ru")
-        await storage.add_unanswered("как оформить загранпаспорт", "ru")
+        await storage.add_counts({"ru": (2, 1)}, {("emergency-contacts", "ru"): 1})
+        await storage.add_unanswered_many([("как оформить загранпаспорт", "ru")])
         await storage.add_feedback(7, "emergency-contacts", "ru", helpful=False)
 
 

@@ -40,18 +40,17 @@ class Clock:
 
 async def fill(store: SQLiteStorage, clock: Clock) -> None:
     clock.now = EARLIER
-    await store.count_question("ru", answered=False)
-    await store.add_unanswered("старый вопрос вне периода", "ru")
+    await store.add_counts({"ru": (1, 0)}, {})
+    await store.add_unanswered_many([("старый вопрос вне периода", "ru")])
     await store.add_feedback(1, "emergency-contacts", "ru", helpful=False)
     clock.now = DAY
-    for answered in (True, True, False):
-        await store.count_question("ru", answered=answered)
-    await store.count_question("kk", answered=False)
-    for topic, lang in [("uk-115-1-stalking", "ru")] * 2 + [("fraud-victim-steps", "kk")]:
-        await store.count_answer(topic, lang)
-    for text in [*REFUND, REFUND[0], STALKER, "=HYPERLINK(1) карта 4400 4301 2345 6789"]:
-        await store.add_unanswered(text, "ru")
-    await store.add_unanswered("салық туралы сұрақ", "kk")
+    await store.add_counts(
+        {"ru": (3, 2), "kk": (1, 0)},
+        {("uk-115-1-stalking", "ru"): 2, ("fraud-victim-steps", "kk"): 1},
+    )
+    ru = [*REFUND, REFUND[0], STALKER, "=HYPERLINK(1) карта 4400 4301 2345 6789"]
+    await store.add_unanswered_many([(text, "ru") for text in ru])
+    await store.add_unanswered_many([("салық туралы сұрақ", "kk")])
     votes = [("uk-115-1-stalking", "ru", False)] * 2 + [("uk-115-1-stalking", "ru", True)]
     votes += [("fraud-victim-steps", "kk", True), ("smalltalk-help", "kk", False)]
     for user, (topic, lang, helpful) in enumerate(votes):

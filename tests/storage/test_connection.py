@@ -1,4 +1,7 @@
-"""Tests for connection: the connection under the storage, against a real SQLite file."""
+"""Tests for connection: the connection under the storage, against a real SQLite file.
+
+They write to ``unanswered``, a core table with nothing but text to fill in.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +12,20 @@ from pathlib import Path
 import pytest
 
 from bot.storage.connection import SQLiteDatabase
-from bot.storage.migrations import Migration
 
-ITEMS = Migration(1, "items", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE);")
+INSERT = "INSERT INTO unanswered (text, lang, created_at) VALUES (?, 'ru', '')"
 
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
-    db = SQLiteDatabase(tmp_path / "test.sqlite3", migrations=[ITEMS], busy_timeout_ms=1234)
+    db = SQLiteDatabase(tmp_path / "test.sqlite3", busy_timeout_ms=1234)
     await db.open()
     yield db
     await db.close()
 
 
 async def names(db: SQLiteDatabase) -> list[str]:
-    return [row[0] for row in await db.fetchall("SELECT name FROM items ORDER BY id")]
+    return [row[0] for row in await db.fetchall("SELECT text FROM unanswered ORDER BY id")]
 
 
 async def test_pragmas_wal_foreign_keys_busy_timeout(database: SQLiteDatabase) -> None:
@@ -34,7 +36,7 @@ async def test_pragmas_wal_foreign_keys_busy_timeout(database: SQLiteDatabase) -
 
 
 async def test_execute_commits_and_returns_rows(database: SQLiteDatabase) -> None:
-    rows = await database.execute("INSERT INTO items (name) VALUES ('a') RETURNING id")
+    rows = await database.execute(INSERT + " RETURNING id", ("a",))
     assert rows == [(1,)]
     assert await names(database) == ["a"]
 
@@ -42,27 +44,27 @@ async def test_execute_commits_and_returns_rows(database: SQLiteDatabase) -> Non
 async def test_a_failed_transaction_leaves_nothing_behind(database: SQLiteDatabase) -> None:
     with pytest.raises(ValueError, match="half-way"):
         async with database.transaction() as db:
-            await db.execute("INSERT INTO items (name) VALUES ('a')")
+            await db.execute(INSERT, ("a",))
             raise ValueError("half-way")
     assert await names(database) == []
     async with database.transaction() as db:  # the lock was released: usable again
-        await db.execute("INSERT INTO items (name) VALUES ('b')")
+        await db.execute(INSERT, ("b",))
     assert await names(database) == ["b"]
 
 
 async def test_transactions_do_not_interleave(database: SQLiteDatabase) -> None:
     async def write(name: str) -> None:
         async with database.transaction() as db:
-            await db.execute("INSERT INTO items (name) VALUES (?)", (name + "1",))
+            await db.execute(INSERT, (name + "1",))
             await asyncio.sleep(0)  # let the other writer try to get in between
-            await db.execute("INSERT INTO items (name) VALUES (?)", (name + "2",))
+            await db.execute(INSERT, (name + "2",))
 
     await asyncio.gather(write("x"), write("y"))
     assert await names(database) in (["x1", "x2", "y1", "y2"], ["y1", "y2", "x1", "x2"])
 
 
 async def test_open_and_close_are_idempotent(tmp_path: Path) -> None:
-    db = SQLiteDatabase(tmp_path / "test.sqlite3", migrations=[ITEMS])
+    db = SQLiteDatabase(tmp_path / "test.sqlite3")
     with pytest.raises(RuntimeError, match="not open"):
         await db.fetchall("SELECT 1")
     await db.open()

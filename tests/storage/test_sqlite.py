@@ -1,33 +1,26 @@
-"""Tests for bot.storage.interface and bot.storage.migrations against a real SQLite file."""
+"""Tests for bot.storage.interface and bot.storage.sqlite against a real SQLite file."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.i18n import resolve_locale
-from bot.storage import migrations as schema
+from bot.storage.broadcasts import BroadcastStore
+from bot.storage.conversations import ConversationStore
 from bot.storage.interface import (
     Storage,
     Subscriber,
     Unanswered,
     User,
 )
-from bot.storage.migrations import Migration
 from bot.storage.sqlite import SQLiteStorage
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-NOTES = Migration(
-    2,
-    "notes",
-    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n"
-    "INSERT INTO notes (body) VALUES ('seed');",
-)
 
 
 class Clock:
@@ -59,88 +52,11 @@ async def store(db_path: Path, clock: Clock) -> AsyncIterator[SQLiteStorage]:
         yield storage
 
 
-async def versions(storage: SQLiteStorage) -> list[tuple[int, str]]:
-    rows = await storage.fetchall("SELECT version, applied_at FROM schema_migrations")
-    return [(row[0], row[1]) for row in rows]
-
-
-# Schema and migrations
-
-
-async def test_migrations_are_recorded_once_across_reopen(db_path: Path, clock: Clock) -> None:
-    async with SQLiteStorage(db_path, clock=clock) as storage:
-        assert await versions(storage) == [(1, "2026-03-01T09:30:00+00:00")]
-    clock.advance(days=1)
-    async with SQLiteStorage(db_path, clock=clock) as storage:
-        assert await versions(storage) == [(1, "2026-03-01T09:30:00+00:00")]
-
-
-async def test_extra_migration_applies_once(db_path: Path, clock: Clock) -> None:
-    async with SQLiteStorage(db_path, clock=clock) as storage:  # an existing v1 database
-        assert [v for v, _ in await versions(storage)] == [1]
-    extended = (*schema.migrations(), NOTES)
-    for _ in range(2):
-        async with SQLiteStorage(db_path, clock=clock, migrations=extended) as storage:
-            assert [v for v, _ in await versions(storage)] == [1, 2]
-            # The seed row would be doubled if the migration ran again.
-            assert await storage.fetchall("SELECT body FROM notes") == [("seed",)]
-
-
-async def test_registered_migration_is_used_by_default(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS)  # restored after the test
-    schema.register_migration(*NOTES)
-    schema.register_migration(*NOTES)  # importing a module twice must be harmless
-    assert [m.version for m in schema.migrations()] == [1, 2]
-    with pytest.raises(ValueError, match="already registered"):
-        schema.register_migration(2, "other", "CREATE TABLE other (x);")
-    async with SQLiteStorage(db_path) as storage:
-        assert [v for v, _ in await versions(storage)] == [1, 2]
-
-
-async def test_failed_migration_rolls_back_and_leaves_storage_closed(db_path: Path) -> None:
-    broken = Migration(2, "broken", "CREATE TABLE half (x);\nINSERT INTO missing VALUES (1);")
-    storage = SQLiteStorage(db_path, migrations=(*schema.migrations(), broken))
-    with pytest.raises(sqlite3.OperationalError, match="missing"):
-        await storage.open()
-    with pytest.raises(RuntimeError, match="not open"):
-        storage.db  # noqa: B018
-    async with SQLiteStorage(db_path) as storage:
-        assert [v for v, _ in await versions(storage)] == [1]
-        tables = await storage.fetchall("SELECT name FROM sqlite_master WHERE name = 'half'")
-        assert tables == []
-
-
-def test_split_statements_keeps_triggers_whole() -> None:
-    sql = (
-        "CREATE TABLE a (x); -- note; with a semicolon\n"
-        "CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM a; SELECT 1; END;\n"
-        "-- trailing comment"
-    )
-    assert schema.split_statements(sql) == [
-        "CREATE TABLE a (x);",
-        "-- note; with a semicolon\n"
-        "CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM a; SELECT 1; END;",
-    ]
-
-
-def test_time_range_dates_cover_whole_days_and_datetimes_are_exact() -> None:
-    assert schema.time_range(date(2026, 3, 1), date(2026, 3, 2)) == (
-        "2026-03-01T00:00:00+00:00",
-        "2026-03-03T00:00:00+00:00",
-    )
-    assert schema.time_range(T0, T0 + timedelta(hours=1)) == (
-        "2026-03-01T09:30:00+00:00",
-        "2026-03-01T10:30:00+00:00",
-    )
-
-
 async def test_storage_is_a_storage_and_refuses_use_before_open(db_path: Path) -> None:
     storage = SQLiteStorage(db_path)
     assert isinstance(storage, Storage)
     with pytest.raises(RuntimeError, match="not open"):
-        await storage.count_users()
+        await storage.admin_ids()
     with pytest.raises(TypeError):
         Storage()  # type: ignore[abstract]
 
@@ -162,10 +78,10 @@ async def test_touch_user_creates_then_refreshes(store: SQLiteStorage, clock: Cl
 async def test_set_language_validates_and_creates_user(store: SQLiteStorage) -> None:
     await store.set_language(5, "kk")
     user = await store.get_user(5)
-    assert (user.lang, user.effective_lang) == ("kk", "kk")  # type: ignore[union-attr]
+    assert (user.lang, await store.language(5)) == ("kk", "kk")  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="unsupported language"):
         await store.set_language(5, "en")
-    assert await store.count_users() == 1
+    assert await store.fetchall("SELECT user_id FROM users") == [(5,)]
 
 
 @pytest.mark.parametrize(
@@ -255,9 +171,11 @@ async def test_feedback_summary_counts_within_range(store: SQLiteStorage, clock:
 async def test_unanswered_text_is_stored_redacted(
     store: SQLiteStorage, clock: Clock, db_path: Path
 ) -> None:
-    await store.add_unanswered("мошенник просит карту 4400 4301 2345 6789 и код 4821", "ru")
+    await store.add_unanswered_many(
+        [("мошенник просит карту 4400 4301 2345 6789 и код 4821", "ru")]
+    )
     clock.advance(minutes=5)
-    await store.add_unanswered("x" * 5000, "kk")
+    await store.add_unanswered_many([("x" * 5000, "kk")])
     assert await store.unanswered(T0.date(), T0.date()) == [
         Unanswered("мошенник просит карту [card] и код [code]", "ru", T0),
         Unanswered("x" * 1000, "kk", T0 + timedelta(minutes=5)),
@@ -271,17 +189,13 @@ async def test_unanswered_text_is_stored_redacted(
 
 
 async def test_answer_and_question_counters_by_day(store: SQLiteStorage, clock: Clock) -> None:
-    await store.count_answer("fraud-victim-steps", "ru")
-    await store.count_answer("fraud-victim-steps", "ru")
-    await store.count_answer("uk-115-1-stalking", "kk")
-    await store.count_question("ru", answered=True)
-    await store.count_question("ru", answered=False)
-    await store.count_question("kk", answered=True)
+    await store.add_counts({"ru": (1, 1)}, {("fraud-victim-steps", "ru"): 1})
+    await store.add_counts(  # the same day: added to what is there
+        {"ru": (1, 0), "kk": (1, 1)},
+        {("fraud-victim-steps", "ru"): 1, ("uk-115-1-stalking", "kk"): 1},
+    )
     clock.advance(days=1)
-    await store.count_answer("uk-115-1-stalking", "kk")
-    await store.count_answer("uk-115-1-stalking", "kk")
-    await store.count_answer("uk-115-1-stalking", "kk")
-    await store.count_question("ru", answered=True)
+    await store.add_counts({"ru": (1, 1)}, {("uk-115-1-stalking", "kk"): 3})
     day0, day1 = T0.date(), T0.date() + timedelta(days=1)
     assert await store.topic_counts(day0, day0) == [
         ("fraud-victim-steps", "ru", 2),
@@ -321,6 +235,14 @@ async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> No
     await store.subscribe(43, "all")  # someone else, who must be untouched
     await store.add_feedback(43, "fraud-victim-steps", "ru", helpful=True)
     await store.add_feedback(None, "fraud-victim-steps", "ru", helpful=True)
+    # The other stores' rows: a broadcast to both, and an announcement each has begun.
+    broadcast_id, _count = await BroadcastStore(store).create(
+        created_by=None, text_ru="ru", text_kk="kk"
+    )
+    conversations = ConversationStore(store)
+    for user_id in (42, 43):
+        await conversations.save_user_data(user_id, '{"draft": "x"}')
+        await conversations.save_conversation("broadcast", f"[{user_id}]", user_id, "1")
 
     assert await store.export_user(42) == {
         "user": {
@@ -334,7 +256,7 @@ async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> No
         "subscriptions": ["fraud", "laws"],
         "feedback_count": 2,
         "admin": True,
-        "draft": False,
+        "draft": True,
     }
     await store.forget_user(42)
 
@@ -344,7 +266,27 @@ async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> No
     assert await store.admin_ids() == set()
     assert await store.fetchall("SELECT user_id FROM feedback ORDER BY id") == [(43,), (None,)]
     assert await store.subscriptions(43) == {"all"}
+    assert await store.fetchall("SELECT user_id FROM outbox") == [(43,)]
+    assert await conversations.user_data() == [(43, '{"draft": "x"}')]
+    assert await conversations.conversations("broadcast") == [("[43]", "1")]
+    assert (await BroadcastStore(store).counts(broadcast_id))["pending"] == 1
     assert await store.export_user(12345) == {}
+
+
+async def test_forget_is_one_transaction_across_the_stores(
+    store: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.subscribe(42, "all")
+    await BroadcastStore(store).create(created_by=None, text_ru="ru", text_kk="kk")
+
+    async def fails(db: object, user_id: int) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ConversationStore, "forget", staticmethod(fails))
+    with pytest.raises(RuntimeError, match="disk full"):
+        await store.forget_user(42)
+    assert await store.subscriptions(42) == {"all"}  # the core deletes were undone too
+    assert await store.fetchall("SELECT user_id FROM outbox") == [(42,)]
 
 
 async def test_language_of_a_user(tmp_path) -> None:

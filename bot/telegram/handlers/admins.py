@@ -27,7 +27,6 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.broadcasting.broadcasts import install
 from bot.config import Config
 from bot.conversation import callbacks
 from bot.conversation.assistant import Reply
@@ -232,10 +231,8 @@ def register_admin(
 
 
 async def start_admin(app: Application) -> None:
-    """At start: the broadcast tables, the admins and their menus, then the delivery worker."""
-    storage: SQLiteStorage = app.bot_data["storage"]
+    """At start: the admins and their menus, then the delivery worker."""
     admins: Admins = app.bot_data["admins"]
-    await install(storage)
     for admin_id in sorted(await admins.load()):
         await publish_menu(app.bot, admin_id)
     await broadcasts.start_delivery(app, clock=app.bot_data.get("admin_clock"))

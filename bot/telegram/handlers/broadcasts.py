@@ -12,16 +12,16 @@ from telegram import Bot, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 from telegram.request import BaseRequest
 
-from bot.broadcasting.broadcasts import Broadcast, Broadcasts
+from bot.broadcasting.broadcasts import DeliveryReport
 from bot.broadcasting.delivery import DeliveryWorker
 from bot.broadcasting.notices import HearingNotices
-from bot.broadcasting.outbox import Report
 from bot.config import Config
 from bot.conversation.assistant import Button, Reply
 from bot.conversation.callbacks import CancelBroadcast, decode, encode, pattern
 from bot.conversation.subscriptions import TOPIC_LABELS
 from bot.i18n import _, set_locale, use_locale
 from bot.storage.admins import Admins
+from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import Storage, utc_now
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.handlers.citizens import edit, send
@@ -71,7 +71,7 @@ def describe_state(state: str) -> str:
     return names.get(state, state)
 
 
-def report_page(report: Report, lang: str) -> Reply:
+def report_page(report: DeliveryReport, lang: str) -> Reply:
     """Tell the admin how their broadcast went."""
     with use_locale(lang):
         heading = (
@@ -109,7 +109,7 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
     now = clock or utc_now
     notices = HearingNotices(storage, app.bot_data["library"], now=now)
 
-    async def report(result: Report) -> None:
+    async def report(result: DeliveryReport) -> None:
         lang = await storage.language(result.created_by or 0)
         await worker.notify(result.created_by or 0, report_page(result, lang).html)
 
@@ -138,7 +138,7 @@ class BroadcastList:
         self.admins = admins
         self.storage = storage
         self.config = config
-        self.broadcasts = Broadcasts(storage)
+        self.broadcasts = BroadcastStore(storage)
 
     async def page(self, lang: str) -> Reply:
         recent = await self.broadcasts.recent(RECENT)

@@ -1,20 +1,26 @@
-"""The outbox: what each recipient of a broadcast was sent, one row per message, and its states.
+"""The outbox in the database: what each recipient of a broadcast was sent, one row per message.
 
 Row life: ``pending`` → ``sending`` (claimed just before the send) → ``sent``, ``blocked``,
-``failed``, back to ``pending`` (retry), or ``in_doubt`` (see ``delivery``); ``cancelled``
-when the broadcast is cancelled or the recipient unsubscribed from everything meanwhile.
+``failed``, back to ``pending`` (retry), or ``in_doubt`` (see ``bot.broadcasting.delivery``);
+``cancelled`` when the broadcast is cancelled or the recipient unsubscribed from everything
+meanwhile. Each step is one autocommitted statement or transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.broadcasting.broadcasts import COLS, Broadcast, Broadcasts, duration, read_broadcast
-from bot.storage import migrations as schema
+import aiosqlite
+
+from bot.storage.broadcasts import COLS, Broadcast, BroadcastStore, read_broadcast
 from bot.storage.interface import utc_now
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.migrations import to_iso
+
+if TYPE_CHECKING:
+    from bot.storage.sqlite import SQLiteStorage
 
 ERROR_CHARS = 500
 
@@ -26,27 +32,17 @@ class Row:
     lang: str
 
 
-@dataclass(frozen=True)
-class Report:
-    """How a broadcast went, for the admin who created it."""
-
-    broadcast_id: int
-    created_by: int | None
-    state: str  # done or cancelled
-    sent: int
-    blocked: int
-    failed: int
-    in_doubt: int
-    skipped: int  # cancelled, or no longer subscribed
-    duration: timedelta
-
-
 class Outbox:
-    """Row-level steps of delivery; each is one autocommitted statement or transaction."""
+    """Row-level steps of delivery, and the closing of a broadcast."""
 
     def __init__(self, storage: SQLiteStorage, *, now: Callable[[], datetime] = utc_now) -> None:
         self.storage = storage
         self.now = now
+
+    @staticmethod
+    async def forget(db: aiosqlite.Connection, user_id: int) -> None:
+        """Delete the user's messages, inside the caller's transaction (``forget_user``)."""
+        await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
 
     async def pending(self, broadcast_id: int) -> list[Row]:
         """Return the rows still to send, by user id."""
@@ -86,7 +82,7 @@ class Outbox:
         )
 
     async def sent(self, row: Row) -> None:
-        await self._set(row, "sent", attempts=1, sent_at=schema.to_iso(self.now()))
+        await self._set(row, "sent", attempts=1, sent_at=to_iso(self.now()))
 
     async def failed(self, row: Row, error: str) -> None:
         await self._set(row, "failed", attempts=1, error=error)
@@ -133,7 +129,7 @@ class Outbox:
             f"SELECT {COLS} FROM broadcasts WHERE state = 'sending'"
             " OR (state = 'scheduled' AND send_at <= ?)"
             " ORDER BY state = 'scheduled', send_at, id LIMIT 1",
-            (schema.to_iso(self.now()),),
+            (to_iso(self.now()),),
         )
         return read_broadcast(rows[0]) if rows else None
 
@@ -142,12 +138,15 @@ class Outbox:
         await self.storage.execute(
             "UPDATE broadcasts SET state = 'sending', started_at = ? WHERE id = ?"
             " AND state = 'scheduled'",
-            (schema.to_iso(self.now()), broadcast_id),
+            (to_iso(self.now()), broadcast_id),
         )
 
-    async def finish(self, broadcast_id: int) -> Report | None:
-        """Close a broadcast whose rows were all tried (rows left pending were skipped)."""
-        now = schema.to_iso(self.now())
+    async def finish(self, broadcast_id: int) -> Broadcast | None:
+        """Close a broadcast whose rows were all tried; return it as closed (None: gone).
+
+        Rows left pending were skipped (cancelled, or no longer subscribed).
+        """
+        now = to_iso(self.now())
         async with self.storage.transaction() as db:
             await db.execute(
                 "UPDATE outbox SET state = 'cancelled',"
@@ -166,24 +165,7 @@ class Outbox:
                 " AND state = 'sending'",
                 (now, broadcast_id),
             )
-        rows = await self.storage.fetchall(
-            f"SELECT {COLS} FROM broadcasts WHERE id = ?", (broadcast_id,)
-        )
-        if not rows:
-            return None
-        closed = read_broadcast(rows[0])
-        counts = await Broadcasts(self.storage).counts(broadcast_id)
-        return Report(
-            broadcast_id=closed.id,
-            created_by=closed.created_by,
-            state=closed.state,
-            sent=counts["sent"],
-            blocked=counts["blocked"],
-            failed=counts["failed"],
-            in_doubt=counts["in_doubt"],
-            skipped=counts["cancelled"],
-            duration=duration(closed),
-        )
+        return await BroadcastStore(self.storage, now=self.now).get(broadcast_id)
 
     async def _set(
         self,
