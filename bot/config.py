@@ -125,6 +125,20 @@ class Settings(BaseSettings):
         description="Seconds between checks of the content directory for edits (0 turns "
         "live reload off).",
     )
+    operator_ru: str = Field(
+        "",
+        alias="ZANBOT_OPERATOR_RU",
+        description="Who runs the bot, in Russian, in the nominative (e.g. прокуратура "
+        "Павлодарской области): /start and /about name it to users who read Russian. Empty: "
+        "no owner is named in Russian (the Kazakh name is not shown instead).",
+    )
+    operator_kk: str = Field(
+        "",
+        alias="ZANBOT_OPERATOR_KK",
+        description="Who runs the bot, in Kazakh, in the nominative (e.g. Павлодар облысының "
+        "прокуратурасы): /start and /about name it to users who read Kazakh. Empty: no owner "
+        "is named in Kazakh (the Russian name is not shown instead).",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -143,6 +157,12 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("operator_ru", "operator_kk")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # A name goes inside a sentence: no stray line breaks or runs of spaces.
+        return " ".join(value.split())
 
     @field_validator("api_url")
     @classmethod
@@ -243,6 +263,13 @@ class Config:
     broadcast_rate: float
     chat_rate: float
     reload_interval: float
+    operator_ru: str
+    operator_kk: str
+
+    @property
+    def operator(self) -> dict[str, str]:
+        """Who runs the bot, per language; a language without a name names no owner."""
+        return {"ru": self.operator_ru, "kk": self.operator_kk}
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Config:

@@ -48,7 +48,10 @@ def test_defaults(no_dotenv: Path) -> None:
         broadcast_rate=30.0,
         chat_rate=1.0,
         reload_interval=2.0,
+        operator_ru="",
+        operator_kk="",
     )
+    assert config.operator == {"ru": "", "kk": ""}
 
 
 def test_environment_overrides(no_dotenv: Path) -> None:
@@ -81,6 +84,23 @@ def test_environment_overrides(no_dotenv: Path) -> None:
     assert (config.flood_rate, config.flood_burst) == (0.5, 10)
     assert (config.broadcast_rate, config.chat_rate) == (1000.0, 0.2)
     assert config.reload_interval == 0.0
+
+
+def test_operator_names_are_read_per_language(no_dotenv: Path) -> None:
+    env = {
+        "ZANBOT_OPERATOR_RU": "  прокуратура Павлодарской\n  области ",
+        "ZANBOT_OPERATOR_KK": "Павлодар облысының прокуратурасы",
+    }
+    config = Config.load(env, dotenv=no_dotenv)
+    assert config.operator == {
+        "ru": "прокуратура Павлодарской области",  # one line, as it goes into a sentence
+        "kk": "Павлодар облысының прокуратурасы",
+    }
+    # One language only: the other names no owner rather than borrowing a name.
+    config = Config.load(
+        {"ZANBOT_OPERATOR_KK": "Павлодар облысының прокуратурасы"}, dotenv=no_dotenv
+    )
+    assert config.operator == {"ru": "", "kk": "Павлодар облысының прокуратурасы"}
 
 
 def test_dotenv_is_read(tmp_path: Path) -> None:
@@ -268,7 +288,7 @@ def test_settings_help_mentions_every_setting() -> None:
         assert setting.name in text
         assert setting.help in text
         assert f"(default: {setting.default or 'empty'})" in text
-    assert len(SETTINGS) == 16
+    assert len(SETTINGS) == 18
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
 
 
@@ -301,6 +321,8 @@ def test_every_setting_is_used(no_dotenv: Path) -> None:
         "ZANBOT_BROADCAST_RATE": "9",
         "ZANBOT_CHAT_RATE": "9",
         "ZANBOT_RELOAD_INTERVAL": "9",
+        "ZANBOT_OPERATOR_RU": "о",
+        "ZANBOT_OPERATOR_KK": "о",
     }
     assert set(changed) == {s.name for s in SETTINGS}
     for name, value in changed.items():

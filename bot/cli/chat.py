@@ -22,9 +22,9 @@ from bot.storage.sqlite import SQLiteStorage
 USER_ID = 1  # the one user of a terminal session
 HELP = {
     "ru": "Пишите вопрос; цифра нажимает кнопку; /menu — темы, /lang — язык, "
-    "/subscribe — подписки, /quit — выход.",
+    "/subscribe — подписки, /about — о боте, /quit — выход.",
     "kk": "Сұрағыңызды жазыңыз; сан батырманы басады; /menu — тақырыптар, /lang — тіл, "
-    "/subscribe — жазылымдар, /quit — шығу.",
+    "/subscribe — жазылымдар, /about — бот туралы, /quit — шығу.",
 }
 
 
@@ -92,6 +92,9 @@ class ChatSession:
         if text == "/subscribe":
             topics = await self.storage.subscriptions(USER_ID)
             return self.show(subscriptions_page(self.lang, topics))
+        if text == "/about":
+            operator = self.assistant.operator_name(self.lang)
+            return self.show(pages.about_page(self.lang, operator=operator))
         if text == "/forget":
             return self.show(pages.forget_confirm_page(self.lang))
         reply, _match = self.assistant.ask(text, self.lang)

@@ -36,7 +36,7 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     from bot.cli.chat import run_chat
     from bot.conversation.assistant import Assistant
 
-    assistant = Assistant(_library(args, config), subscriptions=True)
+    assistant = Assistant(_library(args, config), subscriptions=True, operator=config.operator)
     asyncio.run(run_chat(assistant, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout))
     return 0
 

@@ -6,7 +6,7 @@ short callback strings (at most 64 bytes, Telegram's limit) that the adapters ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -90,10 +90,18 @@ class Assistant:
         *,
         clock: Callable[[], datetime] | None = None,
         subscriptions: bool = False,
+        operator: Mapping[str, str] | None = None,
     ) -> None:
         self.library = library
         self.clock = clock or (lambda: datetime.now(UTC))
         self.subscriptions = subscriptions  # the channel offers announcements (Telegram does)
+        # Who runs the bot, per language (ZANBOT_OPERATOR_RU/KK); the greeting and /about
+        # name it, and a language without a name claims no owner.
+        self.operator = dict(operator or {})
+
+    def operator_name(self, lang: str) -> str:
+        """Return the name of whoever runs the bot in `lang`, or "" when none is set."""
+        return self.operator.get(lang, "")
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""

@@ -31,7 +31,13 @@ def help_page(lang: str) -> Reply:
         return Reply(html, lang, ((menu_button(),),))
 
 
-def about_page(lang: str) -> Reply:
+def _run_by(operator: str) -> str:
+    """Say who runs the bot, in the current language."""
+    return _("The bot is run by {operator}.").format(operator=operator)
+
+
+def about_page(lang: str, *, operator: str = "") -> Reply:
+    """Describe the bot; `operator` (in `lang`, as configured) is named when given."""
     with use_locale(lang):
         parts = [
             "<b>" + str(escape(_("About Zanbot"))) + "</b>",
@@ -40,6 +46,7 @@ def about_page(lang: str) -> Reply:
                 "of the Pavlodar region. It gives general legal information, not legal advice "
                 "on your particular case, and it does not accept complaints or reports."
             ))),
+            *([str(escape(_run_by(operator)))] if operator else []),
             str(escape(_(
                 "In danger, call 102 (police) or 112 (the single emergency number)."
             ))),
@@ -127,7 +134,8 @@ def error_page(lang: str) -> Reply:
         return Reply(str(escape(text)), lang)
 
 
-def greeting_page(lang: str, first_name: str | None) -> Reply:
+def greeting_page(lang: str, first_name: str | None, *, operator: str = "") -> Reply:
+    """Greet the user; `operator` (in `lang`, as configured) is named when given."""
     with use_locale(lang):
         if first_name:
             text = _(
@@ -135,6 +143,8 @@ def greeting_page(lang: str, first_name: str | None) -> Reply:
             ).format(name=first_name)
         else:
             text = _("Hello! I am Zanbot, the legal-awareness assistant of the Pavlodar region.")
+        if operator:
+            text += " " + _run_by(operator)
         return Reply(str(escape(text)), lang)
 
 

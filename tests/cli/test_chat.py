@@ -145,6 +145,19 @@ async def test_commands(assistant: Assistant, storage: SQLiteStorage) -> None:
         assert await session.handle(command) is None
 
 
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+async def test_about_names_the_operator_of_the_language(
+    library: Library, storage: SQLiteStorage, lang: str
+) -> None:
+    operator = {"ru": "прокуратура Павлодарской области", "kk": ""}
+    session = ChatSession(Assistant(library, clock=lambda: NOW, operator=operator), storage, lang)
+    shown = await session.handle("/about")
+    assert shown is not None and translated(lang, "About Zanbot") in shown
+    # Only Russian has a name: Kazakh users are told of no owner, not the Russian name.
+    assert ("прокуратура Павлодарской области" in shown) == (lang == "ru")
+    assert [b.data for b in session.buttons] == ["menu"]
+
+
 async def test_run_chat_full_conversation(assistant: Assistant, storage: SQLiteStorage) -> None:
     out = await chat(
         assistant,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.conversation.render import (
     TELEGRAM_LIMIT,
+    format_as_of,
     format_datetime,
     html_to_text,
     markdown_to_html,
@@ -290,6 +291,80 @@ def test_template_values_in_a_body_are_rendered(tmp_path: Path) -> None:
     )
     topic = parse_topic(tmp_path / "x.md", "ru", text)
     assert spaces(render_body(topic)) == "<b>Где:</b> Павлодар, 1 мая 2026 г., 10:00"
+
+
+# --- as_of: the day the figures are true for ------------------------------------------
+
+
+def dated_topic(tmp_path: Path, lang: str, as_of: str | None) -> Topic:
+    """A topic with a source link and, when given, `as_of` in its front matter."""
+    front = (
+        "---\nid: x\ntitle: T\ncategory: info\nquestions: [q]\n"
+        "source: {law: УК РК, article: '190', url: 'https://adilet.zan.kz/rus/docs/K1400000226'}\n"
+        + (f"as_of: {as_of}\n" if as_of else "")
+        + "---\n"
+    )
+    return parse_topic(tmp_path / lang / "x.md", lang, front + "Текст ответа.\n")
+
+
+def render_dated(tmp_path: Path, lang: str, as_of: str | None) -> str:
+    topic = dated_topic(tmp_path, lang, as_of)
+    with use_locale(lang):
+        return render_topic(topic, KnowledgeBase({(lang, "x"): topic}), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("ru", "<i>Данные на 1 апреля 2026 г.</i>"),
+        ("kk", "<i>2026 жылғы 1 сәуірдегі жағдай бойынша</i>"),
+    ],
+)
+def test_as_of_is_shown_in_the_users_language(tmp_path: Path, lang: str, line: str) -> None:
+    text = render_dated(tmp_path, lang, "2026-04-01")
+    assert line in spaces(text).splitlines()
+    # After the answer, before the link to the law, as a paragraph of its own.
+    lines = spaces(text).split("\n\n")
+    assert lines.index(line) == lines.index("Текст ответа.") + 1
+    assert lines[lines.index(line) + 1].startswith("📖 <a href=")
+    assert balanced(text)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_no_as_of_no_date_line(tmp_path: Path, lang: str) -> None:
+    text = render_dated(tmp_path, lang, None)
+    phrase = translated(lang, "Figures as of {date}").replace("{date}", "").strip()
+    assert phrase not in text and "<i>" not in text
+    # The date line is the only difference.
+    dated = render_dated(tmp_path, lang, "2026-04-01").split("\n\n")
+    assert text.split("\n\n") == [part for part in dated if phrase not in part]
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 1, 15), "2026 жылғы 15 қаңтардағы"),
+        (date(2026, 2, 1), "2026 жылғы 1 ақпандағы"),
+        (date(2026, 3, 1), "2026 жылғы 1 наурыздағы"),
+        (date(2026, 4, 1), "2026 жылғы 1 сәуірдегі"),
+        (date(2026, 5, 1), "2026 жылғы 1 мамырдағы"),
+        (date(2026, 6, 1), "2026 жылғы 1 маусымдағы"),
+        (date(2026, 7, 1), "2026 жылғы 1 шілдедегі"),
+        (date(2026, 8, 1), "2026 жылғы 1 тамыздағы"),
+        (date(2026, 9, 1), "2026 жылғы 1 қыркүйектегі"),
+        (date(2026, 10, 1), "2026 жылғы 1 қазандағы"),
+        (date(2026, 11, 1), "2026 жылғы 1 қарашадағы"),
+        (date(2025, 12, 31), "2025 жылғы 31 желтоқсандағы"),
+    ],
+)
+def test_kazakh_as_of_dates_agree_with_every_month(day: date, expected: str) -> None:
+    assert spaces(format_as_of(day, "kk")) == expected
+
+
+def test_russian_as_of_date_is_babels_long_date() -> None:
+    assert spaces(format_as_of(date(2025, 12, 31), "ru")) == "31 декабря 2025 г."
+    with use_locale("kk"):
+        assert spaces(format_as_of(date(2026, 4, 1))) == "2026 жылғы 1 сәуірдегі"
 
 
 # --- split_message ----------------------------------------------------------------------

@@ -107,7 +107,8 @@ class Handlers:
         if payload and self.assistant.library.kb.get(payload, lang):
             await send(message, self.assistant.topic(payload, lang))
             return
-        await send(message, pages.greeting_page(lang, update.effective_user.first_name))
+        name, operator = update.effective_user.first_name, self.assistant.operator_name(lang)
+        await send(message, pages.greeting_page(lang, name, operator=operator))
         await send(message, self.assistant.choose_language())
 
     async def _page(self, update: Update, page: Callable[[str], Reply]) -> None:
@@ -124,7 +125,9 @@ class Handlers:
         await self._page(update, pages.help_page)
 
     async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._page(update, pages.about_page)
+        await self._page(
+            update, lambda lang: pages.about_page(lang, operator=self.assistant.operator_name(lang))
+        )
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._page(update, pages.forget_confirm_page)
