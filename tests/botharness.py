@@ -1,22 +1,34 @@
-"""Run the real Application against the fake Bot API server, for end-to-end tests."""
+"""Run the real Application against the fake Bot API server, for end-to-end tests.
+
+Tests wait for events, never for a fixed time. Besides the fake server's ``wait_for*`` helpers
+and :func:`fakebotapi.wait_until`, two events of the bot itself are observable here: that it has
+handled an update (:func:`until_handled`), and that its delivery worker has made a pass over the
+due broadcasts (:func:`delivery_pass`). They prove that something the bot could have sent was
+not sent, where a fixed wait would only hope so.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from fakebotapi import FakeBotAPI
-from telegram.ext import Application
+from fakebotapi import FakeBotAPI, wait_until
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.broadcasting.delivery import DeliveryWorker
 from bot.config import Config
 from bot.knowledge.library import Library
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.app import build_application, on_shutdown, on_startup
 
 TOKEN = "123456:TEST-TOKEN"
+# After every group of the bot's handlers: a handler here runs once they are done with an update.
+LAST_GROUP = 1_000_000
+_handled: dict[int, set[int]] = {}  # id(application) -> ids of the updates it has handled
 
 
 def make_config(api: FakeBotAPI, database: Path, **overrides: object) -> Config:
@@ -35,6 +47,12 @@ async def running_bot(
     """Start the bot with long polling as `zanbot run` does, and stop it cleanly after."""
     storage = SQLiteStorage(config.database)
     app = build_application(config, library, storage, clock=clock)
+    handled = _handled[id(app)] = set()
+
+    async def mark_handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        handled.add(update.update_id)
+
+    app.add_handler(TypeHandler(Update, mark_handled), group=LAST_GROUP)
     started = False
     try:
         async with app:  # initialize / shutdown
@@ -49,5 +67,70 @@ async def running_bot(
                 await app.updater.stop()
                 await app.stop()
     finally:
+        _handled.pop(id(app), None)
         if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
             await on_shutdown(app)
+
+
+async def until_handled(app: Application, *update_ids: int, timeout: float = 10.0) -> None:
+    """Wait until the bot has handled these updates: answered, ignored or dropped them.
+
+    The bot's handlers await what they send, so whatever it sends for an update has reached
+    the fake server by then.
+    """
+    handled = _handled[id(app)]
+    await wait_until(
+        lambda: handled.issuperset(update_ids),
+        timeout,
+        message=lambda: f"the bot handled updates {sorted(set(update_ids) - handled)}",
+    )
+
+
+@dataclass
+class _Passes:
+    started: int = 0
+    ended: dict[int, int | BaseException] = field(default_factory=dict)  # pass -> its outcome
+
+
+async def delivery_pass(worker: DeliveryWorker, timeout: float = 10.0) -> int:
+    """Wake the delivery worker and wait for a whole pass over the due broadcasts that began
+    after this call; return how many broadcasts that pass delivered.
+
+    The worker sends (and records) each message of a broadcast before its pass ends.
+    """
+    passes = _count_passes(worker)
+    before = passes.started
+    worker.wake()
+    await wait_until(
+        lambda: any(number > before for number in passes.ended),
+        timeout,
+        message="the delivery worker made a pass over the due broadcasts",
+    )
+    outcome = passes.ended[min(number for number in passes.ended if number > before)]
+    if isinstance(outcome, BaseException):
+        raise AssertionError(f"the delivery pass failed: {outcome!r}") from outcome
+    return outcome
+
+
+def _count_passes(worker: DeliveryWorker) -> _Passes:
+    """Count the worker's passes (calls of its `deliver_due`), once per worker."""
+    deliver_due = worker.deliver_due
+    passes: _Passes | None = getattr(deliver_due, "passes", None)
+    if passes is not None:
+        return passes
+    counter = _Passes()
+
+    async def counted() -> int:
+        counter.started += 1
+        number = counter.started
+        try:
+            delivered = await deliver_due()
+        except BaseException as exc:
+            counter.ended[number] = exc
+            raise
+        counter.ended[number] = delivered
+        return delivered
+
+    counted.passes = counter  # type: ignore[attr-defined]
+    worker.deliver_due = counted  # type: ignore[method-assign]
+    return counter

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
-import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from fakebotapi import BadRequest as FakeBadRequest
-from fakebotapi import FakeBotAPI, parse_telegram_html, validate_telegram_html
+from fakebotapi import FakeBotAPI, parse_telegram_html, validate_telegram_html, wait_until
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
@@ -117,13 +116,19 @@ async def test_echo_bot_roundtrip(api: FakeBotAPI) -> None:
         assert greeting["entities"] == [{"type": "bold", "offset": 0, "length": 6}]
         assert greeting["message_id"] > reply["message_id"]
 
-        # Not a message for the echo handler: nothing comes back.
+        # Not a message for the echo handler: nothing comes back. The bot handles a chat's
+        # updates in order, so the next message after the sticker is the echo of the text
+        # that follows it.
         await api.send_sticker(alice)
-        await api.expect_no_messages(alice.id, wait=0.2)
+        await api.send_text(alice, "после стикера")
+        [after_sticker] = await api.wait_for(alice.id)
+        assert after_sticker["text"] == "после стикера"
 
     assert api.errors == []
     assert api.pending_updates == []  # PTB confirmed every update on shutdown
-    assert [m["text"] for m in api.messages(alice.id)] == [reply["text"], greeting["text"]]
+    assert [m["text"] for m in api.messages(alice.id)] == [
+        reply["text"], greeting["text"], after_sticker["text"]
+    ]  # fmt: skip
 
 
 async def test_group_messages_and_user_edits(api: FakeBotAPI) -> None:
@@ -178,23 +183,30 @@ async def test_wait_for_timeout_explains_what_arrived(api: FakeBotAPI, bot: Bot)
 # --- long polling ------------------------------------------------------------------------------
 
 
+async def waiting_poll(api: FakeBotAPI) -> None:
+    """Wait until the server holds a getUpdates long poll open."""
+    await wait_until(lambda: api.waiting_polls == 1, message="the server holds one long poll")
+
+
 async def test_get_updates_returns_as_soon_as_an_update_arrives(api: FakeBotAPI, bot: Bot) -> None:
     alice = api.user(USER_ID)
-    poll = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.2)
-    assert not poll.done()
-    started = time.monotonic()
+    poll = asyncio.create_task(bot.get_updates(timeout=60))
+    await waiting_poll(api)  # held open: nothing to deliver yet
     update_id = await api.send_text(alice, "hello")
-    updates = await asyncio.wait_for(poll, timeout=3)
-    assert time.monotonic() - started < 1.0
+    # Only a safety net against hanging: the poll asked for 60 s, so an answer with the update
+    # can only come from the update ending the wait.
+    updates = await asyncio.wait_for(poll, timeout=30)
     assert [u.update_id for u in updates] == [update_id]
     assert updates[0].message is not None and updates[0].message.text == "hello"
+    assert api.polls == [{"timeout": 60.0, "outcome": "updates", "update_ids": [update_id]}]
+    assert api.waiting_polls == 0
 
 
 async def test_get_updates_times_out_with_an_empty_list(api: FakeBotAPI, bot: Bot) -> None:
-    started = time.monotonic()
-    assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 <= time.monotonic() - started < 3
+    poll = asyncio.create_task(bot.get_updates(timeout=1))
+    await waiting_poll(api)  # the server holds the poll instead of answering at once…
+    assert await poll == ()  # …then answers [] because its own timeout passed
+    assert api.polls == [{"timeout": 1.0, "outcome": "timeout", "update_ids": []}]
 
 
 async def test_get_updates_offset_and_limit(api: FakeBotAPI, bot: Bot) -> None:
@@ -211,12 +223,13 @@ async def test_a_second_poller_terminates_the_first_with_conflict(api: FakeBotAP
     base_url = f"{api.url}/bot"
     async with Bot(TOKEN, base_url=base_url) as first, Bot(TOKEN, base_url=base_url) as second:
         first_poll = asyncio.create_task(first.get_updates(timeout=10))
-        await asyncio.sleep(0.2)
+        await waiting_poll(api)
         second_poll = asyncio.create_task(second.get_updates(timeout=10))
         with pytest.raises(Conflict, match="terminated by other getUpdates request"):
             await asyncio.wait_for(first_poll, timeout=3)
         await api.send_text(api.user(USER_ID), "hi")
         assert len(await asyncio.wait_for(second_poll, timeout=3)) == 1
+    assert [poll["outcome"] for poll in api.polls] == ["conflict", "updates"]
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -379,9 +392,20 @@ async def test_rate_limit_is_off_by_default(api: FakeBotAPI, bot: Bot) -> None:
     assert api.too_many_requests == 0
 
 
+class ManualClock:
+    """The fake server's flood-control clock, moved by the test instead of by waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_per_chat_rate_limit_answers_429() -> None:
+    clock = ManualClock()
     async with (
-        FakeBotAPI(per_chat_rate=1.0) as api,
+        FakeBotAPI(per_chat_rate=1.0, clock=clock) as api,
         Bot(TOKEN, base_url=f"{api.url}/bot") as bot,
     ):
         alice, bob = api.user(USER_ID), api.user(USER_ID + 1)
@@ -393,14 +417,19 @@ async def test_per_chat_rate_limit_answers_429() -> None:
         assert api.too_many_requests == 1
         assert api.errors[-1]["description"] == "Too Many Requests: retry after 1"
 
-        await asyncio.sleep(1.05)
+        clock.now += 0.5  # still inside alice's one-second window
+        with pytest.raises(RetryAfter):
+            await bot.send_message(alice.id, "second, too early")
+        clock.now += 0.5  # the window has passed
         await bot.send_message(alice.id, "second, after waiting")
         assert [m["text"] for m in api.messages(alice.id)] == ["first", "second, after waiting"]
+        assert api.too_many_requests == 2
 
 
 async def test_global_rate_limit_answers_429() -> None:
+    clock = ManualClock()
     async with (
-        FakeBotAPI(global_rate=3) as api,
+        FakeBotAPI(global_rate=3, clock=clock) as api,
         Bot(TOKEN, base_url=f"{api.url}/bot") as bot,
     ):
         users = [api.user(USER_ID + n) for n in range(4)]
@@ -408,9 +437,21 @@ async def test_global_rate_limit_answers_429() -> None:
             await bot.send_message(user.id, "hi")
         with pytest.raises(RetryAfter) as excinfo:
             await bot.send_message(users[3].id, "hi")
-        assert excinfo.value.retry_after >= dtm.timedelta(seconds=1)
+        assert excinfo.value.retry_after == dtm.timedelta(seconds=1)
         await bot.send_chat_action(users[3].id, "typing")  # not a message: not limited
         assert api.too_many_requests == 1
+        clock.now += 1.0
+        await bot.send_message(users[3].id, "hi, a second later")
+        assert [len(api.messages(user)) for user in users] == [1, 1, 1, 1]
+
+
+async def test_wait_until_returns_the_value_or_says_what_it_waited_for() -> None:
+    values = iter([0, 0, 7])
+    assert await wait_until(lambda: next(values), timeout=5) == 7
+    with pytest.raises(AssertionError, match=r"timed out after 0.05s waiting until it rains$"):
+        await wait_until(lambda: False, timeout=0.05, message="it rains")
+    with pytest.raises(AssertionError, match=r"waiting until 3 sunny days$"):
+        await wait_until(lambda: False, timeout=0.05, message=lambda: f"{3} sunny days")
 
 
 async def test_fail_next_injects_errors(api: FakeBotAPI, bot: Bot) -> None:

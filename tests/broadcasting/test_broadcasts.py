@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakebotapi import wait_until
 
 from bot.broadcasting.broadcasts import (
     Broadcasts,
@@ -381,8 +382,7 @@ async def test_rows_left_sending_by_a_kill_are_in_doubt_and_not_resent(
     reports: list[DeliveryReport] = []
     worker = make_worker(store, sender, time, on_report=_keep(reports), poll_interval=0.01)
     task = worker.start()
-    while not reports:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: reports, message="the worker reported the broadcast")
     await worker.stop()
     assert task.done()
     assert [chat for _, chat in sender.calls] == [1, 3]

@@ -33,8 +33,12 @@ What the server does
 * Requests are validated like Telegram does (see :func:`validate_telegram_html`,
   :func:`validate_reply_markup`), and every non-ok answer is recorded in ``api.errors`` so that
   a test can finish with ``assert api.errors == []``.
-* Optional flood control (``global_rate``/``per_chat_rate``), blocked chats (``api.block``)
-  and fault injection (``api.fail_next``, ``api.drop_connection_next``).
+* Optional flood control (``global_rate``/``per_chat_rate``, on the server's ``clock``, which a
+  test may replace to pass a rate window without waiting for it), blocked chats
+  (``api.block``) and fault injection (``api.fail_next``, ``api.drop_connection_next``).
+* What happened is kept for the test to assert on, never how long it took: ``api.polls``
+  (each ``getUpdates`` and how it ended), ``api.requests``, ``api.errors``. To wait for a
+  condition use ``api.wait_for*`` or :func:`wait_until`, never a fixed sleep.
 
 Stored bot messages (``api.messages``, ``api.wait_for``) are plain dicts::
 
@@ -73,7 +77,7 @@ from .core import api_method
 from .edits import Edits
 from .errors import BadRequest, Conflict, Forbidden, TelegramAPIError, TooManyRequests
 from .html import ParsedText, parse_telegram_html, utf16_len
-from .inspection import Inspection
+from .inspection import Inspection, wait_until
 from .markup import validate_reply_markup
 from .messages import Messages
 from .params import UploadedFile
@@ -100,6 +104,7 @@ __all__ = [
     "utf16_len",
     "validate_reply_markup",
     "validate_telegram_html",
+    "wait_until",
 ]
 
 
@@ -110,6 +115,7 @@ class FakeBotAPI(Server, UserActions, Inspection, Updates, Messages, Edits, BotS
         token: if given, requests with another token get 401 ``Unauthorized``.
         bot_id: the bot's user id; by default the numeric prefix of the token.
         global_rate / per_chat_rate: flood control in messages per second (off when ``None``).
+        clock: the monotonic clock (seconds) of flood control; ``time.monotonic`` by default.
         rate_limited_methods: which methods count as messages (default: the send methods).
         strict_html: see :func:`parse_telegram_html`.
     """

@@ -12,6 +12,7 @@ import contextvars
 import copy
 import itertools
 import mimetypes
+import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -74,6 +75,7 @@ class Core:
         rate_limited_methods: Iterable[str] | None = None,
         strict_html: bool = True,
         host: str = "127.0.0.1",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.bot_id = bot_id
@@ -85,6 +87,7 @@ class Core:
         self._chat_limiter = _RateLimiter(per_chat_rate) if per_chat_rate else None
         methods = _DEFAULT_RATE_LIMITED if rate_limited_methods is None else rate_limited_methods
         self._rate_limited = frozenset(m.lower() for m in methods)
+        self._clock = clock
 
         # Public, inspectable state.
         self.requests: list[tuple[str, dict[str, Any]]] = []
@@ -97,6 +100,7 @@ class Core:
         self.users: dict[int, FakeUser] = {}
         self.files: dict[str, StoredFile] = {}
         self.server_exceptions: list[BaseException] = []
+        self.polls: list[dict[str, Any]] = []
         self.webhook_url = ""
         self.blocked: set[int] = set()
 

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .core import Core
 from .state import FakeUser, _chat_id_of
+
+_T = TypeVar("_T")
+
+
+async def wait_until(
+    predicate: Callable[[], _T],
+    timeout: float = 10.0,
+    *,
+    message: str | Callable[[], str] | None = None,
+    interval: float = 0.01,
+) -> _T:
+    """Wait until ``predicate()`` is true, checking every ``interval`` seconds; return its value.
+
+    For conditions on anything, the server's state or not (the bot's database, its tasks): a
+    test waits for the condition it then asserts, never for a fixed time. On timeout, raises
+    AssertionError saying what was awaited: ``message``, or a callable that describes the state
+    at that moment.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (value := predicate()):
+        if loop.time() >= deadline:
+            what = message() if callable(message) else message
+            raise AssertionError(
+                f"timed out after {timeout}s waiting until {what or 'the condition held'}"
+            )
+        await asyncio.sleep(interval)
+    return value
 
 
 def _summary(message: dict[str, Any]) -> str:
@@ -98,6 +128,11 @@ class Inspection(Core):
                 f"{update_id}; errors: {self.errors}"
             )
         return copy.deepcopy(answer())  # type: ignore[arg-type]
+
+    @property
+    def waiting_polls(self) -> int:
+        """How many ``getUpdates`` long polls the server holds open right now."""
+        return len(self._pollers)
 
     def requests_for(self, method: str) -> list[dict[str, Any]]:
         """Parameters of every call of ``method`` (case-insensitive)."""

@@ -143,7 +143,7 @@ class Messages(Core):
     def _check_rate_limit(self, method: str, chat_id: int) -> None:
         if method.lower() not in self._rate_limited:
             return
-        now = time.monotonic()
+        now = self._clock()
         waits = []
         if self._global_limiter is not None:
             waits.append(self._global_limiter.retry_after(None, now))

@@ -3,6 +3,7 @@ conflict with it."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +19,15 @@ _DEFAULT_ALLOWED_UPDATES_EXCLUDED = frozenset(
 
 
 class Updates(Core):
-    """``getUpdates``, ``setWebhook``, ``deleteWebhook``, ``getWebhookInfo``."""
+    """``getUpdates``, ``setWebhook``, ``deleteWebhook``, ``getWebhookInfo``.
+
+    Every ``getUpdates`` call is recorded in ``api.polls`` as ``{"timeout": seconds,
+    "outcome": ..., "update_ids": [...]}``; the outcome is ``"waiting"`` while the server holds
+    the poll, then ``"updates"``, ``"timeout"`` (``timeout`` passed on the server's clock with
+    nothing to deliver), ``"closing"`` (the server stopped), ``"conflict"`` (another poll
+    terminated it), ``"client gone"`` or ``"cancelled"``. ``api.waiting_polls`` counts the polls
+    held open right now.
+    """
 
     @api_method("getUpdates")
     async def _get_updates(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
@@ -47,21 +56,34 @@ class Updates(Core):
         self._changed.fire()
         poller = _Poller(request)
         self._pollers.append(poller)
+        poll: dict[str, Any] = {"timeout": timeout, "outcome": "waiting", "update_ids": []}
+        self.polls.append(poll)
         try:
-            await self._wait_until(
+            woken = await self._wait_until(
                 lambda: bool(self._select_updates(limit)) or self._closing or poller.terminated,
                 timeout,
             )
+        except asyncio.CancelledError:
+            poll["outcome"] = "cancelled"  # the client went away (aiohttp cancels the handler)
+            raise
         finally:
             self._pollers.remove(poller)
         if poller.terminated and not self._closing:
             if poller.client_gone():
+                poll["outcome"] = "client gone"
                 raise _ClientGone  # nobody to answer; not an error worth recording
+            poll["outcome"] = "conflict"
             raise Conflict(
                 "terminated by other getUpdates request; make sure that only one bot instance "
                 "is running"
             )
-        return copy.deepcopy(self._select_updates(limit))
+        updates = copy.deepcopy(self._select_updates(limit))
+        poll["update_ids"] = [update["update_id"] for update in updates]
+        if updates:
+            poll["outcome"] = "updates"
+        else:
+            poll["outcome"] = "timeout" if not woken else "closing"
+        return updates
 
     def _select_updates(self, limit: int) -> list[dict[str, Any]]:
         selected = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fakebotapi import wait_until
 
 from bot.knowledge.library import Library
 from bot.knowledge.topics import Problem
@@ -22,6 +23,7 @@ class Watcher:
     library: Library
     changes: asyncio.Queue[list[Problem]]
     failures: int = 0  # on_change raises this many times before it starts to work
+    looks: int = 0  # passes of the watch begun: each begins by asking the library if it changed
 
     async def on_change(self, problems: list[Problem]) -> None:
         if self.failures:
@@ -31,6 +33,16 @@ class Watcher:
 
     async def next_change(self) -> list[Problem]:
         return await asyncio.wait_for(self.changes.get(), TIMEOUT)
+
+    async def whole_passes(self, count: int = 3) -> None:
+        """Wait until `count` passes of the watch that began after this call have ended (the
+        next one has begun): whatever they reported is in `changes` by then."""
+        since = self.looks
+        await wait_until(
+            lambda: self.looks > since + count,
+            TIMEOUT,
+            message=f"the watch made {count} more passes over the content",
+        )
 
 
 @pytest.fixture
@@ -43,6 +55,13 @@ def root(content_copy: Path) -> Path:
 async def watcher(root: Path) -> AsyncIterator[Watcher]:
     library = Library(root)
     watcher = Watcher(library, asyncio.Queue())
+    changed = library.changed
+
+    def look() -> bool:
+        watcher.looks += 1
+        return changed()
+
+    library.changed = look  # type: ignore[method-assign]
     stop = asyncio.Event()
     task = asyncio.create_task(
         watch_content(library, interval=INTERVAL, on_change=watcher.on_change, stop=stop)
@@ -91,7 +110,7 @@ async def test_broken_edit_is_rejected_then_fixed(watcher: Watcher, root: Path) 
 async def test_rejected_edit_is_reported_once(watcher: Watcher, root: Path) -> None:
     edit(root / "kk" / "smalltalk-thanks.md", "category: smalltalk", "category: chitchat")
     assert (await watcher.next_change())[0].message.startswith("unknown category")
-    await asyncio.sleep(INTERVAL * 20)
+    await watcher.whole_passes()
     assert watcher.changes.empty()
 
 
@@ -102,12 +121,8 @@ async def test_survives_a_failing_callback(
     path = root / "ru" / "smalltalk-thanks.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nПервая правка.\n", "utf-8")
 
-    async def failed() -> None:
-        while watcher.failures:
-            await asyncio.sleep(INTERVAL)
-
     # The first reload's callback fails; the watcher logs it and keeps going.
-    await asyncio.wait_for(failed(), TIMEOUT)
+    await wait_until(lambda: not watcher.failures, TIMEOUT, message="the first callback failed")
     assert "content watch failed" in caplog.text
     path.write_text(path.read_text(encoding="utf-8") + "\nВторая правка.\n", "utf-8")
     assert await watcher.next_change() == []
@@ -116,7 +131,7 @@ async def test_survives_a_failing_callback(
 
 async def test_no_change_no_reload(watcher: Watcher) -> None:
     snapshot = watcher.library.snapshot
-    await asyncio.sleep(INTERVAL * 20)
+    await watcher.whole_passes()
     assert (watcher.changes.empty(), watcher.library.snapshot is snapshot) == (True, True)
 
 
