@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
         "INFO",
         alias="ZANBOT_LOG_LEVEL",
         description="Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+    )
+    log_format: str = Field(
+        "text",
+        alias="ZANBOT_LOG_FORMAT",
+        description="Log line format: text (one readable line per record) or json (one JSON "
+        "object per line: time, level, logger, message, update_id, for a log collector).",
     )
     webhook_listen: str = Field(
         "127.0.0.1",
@@ -207,6 +214,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level; expected one of {', '.join(LOG_LEVELS)}")
         return level
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _known_format(cls, value: object) -> object:
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in LOG_FORMATS:
+            raise ValueError(f"unknown log format; expected {' or '.join(LOG_FORMATS)}")
+        return name
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -255,6 +270,7 @@ class Config:
     admin_ids: frozenset[int]
     timezone: str
     log_level: str
+    log_format: str
     webhook_listen: str
     webhook_port: int
     webhook_secret: str

@@ -40,6 +40,7 @@ def test_defaults(no_dotenv: Path) -> None:
         admin_ids=frozenset(),
         timezone="Asia/Almaty",
         log_level="INFO",
+        log_format="text",
         webhook_listen="127.0.0.1",
         webhook_port=8443,
         webhook_secret="",
@@ -171,6 +172,8 @@ def test_admin_ids(raw: str, expected: frozenset[int], no_dotenv: Path) -> None:
         ("ZANBOT_TIMEZONE", "../etc/passwd", "unknown time zone"),
         ("ZANBOT_LOG_LEVEL", "LOUD", "unknown log level"),
         ("ZANBOT_LOG_LEVEL", "", "unknown log level"),
+        ("ZANBOT_LOG_FORMAT", "xml", "unknown log format; expected text or json"),
+        ("ZANBOT_LOG_FORMAT", "", "unknown log format"),
         ("ZANBOT_FLOOD_RATE", "0", "greater than 0"),
         ("ZANBOT_FLOOD_RATE", "-1", "greater than 0"),
         ("ZANBOT_FLOOD_RATE", "fast", "valid number"),
@@ -213,6 +216,7 @@ def test_every_unusable_value_is_named_at_once(no_dotenv: Path) -> None:
     [
         ("ZANBOT_LOG_LEVEL", "critical", "log_level", "CRITICAL"),
         ("ZANBOT_LOG_LEVEL", " Warning ", "log_level", "WARNING"),
+        ("ZANBOT_LOG_FORMAT", " JSON ", "log_format", "json"),
         ("ZANBOT_WEBHOOK_PORT", "65535", "webhook_port", 65535),
         ("ZANBOT_FLOOD_RATE", "0.01", "flood_rate", 0.01),
         ("ZANBOT_FLOOD_BURST", "1", "flood_burst", 1),
@@ -288,7 +292,7 @@ def test_settings_help_mentions_every_setting() -> None:
         assert setting.name in text
         assert setting.help in text
         assert f"(default: {setting.default or 'empty'})" in text
-    assert len(SETTINGS) == 18
+    assert len(SETTINGS) == 19
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
 
 
@@ -313,6 +317,7 @@ def test_every_setting_is_used(no_dotenv: Path) -> None:
         "ZANBOT_ADMIN_IDS": "1",
         "ZANBOT_TIMEZONE": "UTC",
         "ZANBOT_LOG_LEVEL": "ERROR",
+        "ZANBOT_LOG_FORMAT": "json",
         "ZANBOT_WEBHOOK_LISTEN": "::",
         "ZANBOT_WEBHOOK_PORT": "1",
         "ZANBOT_WEBHOOK_SECRET": "x",

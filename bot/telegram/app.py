@@ -215,7 +215,7 @@ async def _startup_with_signals(app: Application) -> None:
 
 def run_bot(config: Config, library: Library, *, webhook_url: str | None = None) -> int:
     """Run until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given."""
-    configure_logging(config.log_level, secrets=(config.token,))
+    configure_logging(config.log_level, fmt=config.log_format, secrets=(config.token,))
     app = build_application(config, library, SQLiteStorage(config.database))
     app.post_init = _startup_with_signals
     # drop_pending_updates=False: updates sent while the bot was down are answered on start.
