@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.cli.broadcast import add_broadcast_parser
+from bot.cli.db import add_db_parser
 from bot.config import Config, ConfigError, settings_help
 from bot.i18n import use_locale
 from bot.knowledge.library import Library
@@ -242,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook", metavar="URL", help="run a webhook server for this public URL")
     p.set_defaults(func=cmd_run)
     add_broadcast_parser(sub)
+    add_db_parser(sub)
     return parser
 
 
