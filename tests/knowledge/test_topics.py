@@ -221,7 +221,7 @@ def test_unknown_key_points_at_its_line(tree: Path) -> None:
     ("front", "line"),
     [
         ("id: alpha\ntitle: T: x: y\ncategory: info\nquestions:\n  - q\n", 3),
-        ("id: alpha\ntitle: T\ncategory: info\nquestions: [a, b\nkeywords: [c]\n", 6),
+        ("id: alpha\ntitle: T\ncategory: info\nquestions: [a, b\nkeywords: [c]\n", 5),
         ("id: alpha\ntitle: T\ncategory: info\nquestions:\n  - q\n\t- tab\n", 7),
     ],
 )
@@ -243,7 +243,9 @@ def test_duplicate_id(tree: Path) -> None:
     problem = find(problems, "duplicate id 'alpha'")
     assert where([problem], tree) == [("ru/gamma.md", 2)]
     assert f"{tree / 'ru' / 'alpha.md'}:2" in problem.message
-    assert len(problems) == 1
+    named = find(problems, "the id 'alpha' differs from the file name 'gamma.md'")
+    assert where([named], tree) == [("ru/gamma.md", 2)]
+    assert len(problems) == 2
 
 
 def test_id_in_one_language_only(tree: Path) -> None:

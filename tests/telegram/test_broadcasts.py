@@ -267,7 +267,7 @@ async def test_admin_composes_previews_and_schedules_a_broadcast(
         assert buttons(prompt) == ["bc:single", "bc:cancel"]
         await api.send_text(admin, "**Назар аударыңыз**: алаяқтар")
         [audience] = await api.wait_for(admin)
-        await api.press(admin, audience, "bc:to:fraud")
+        await api.press(admin, audience, "to:fraud")
         when = await api.wait_for_edit(admin, audience["message_id"])
         assert buttons(when) == ["bc:now", "bc:cancel"]
 
@@ -319,8 +319,8 @@ async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
     async with running_bot(config, library, clock=lambda: NOW):  # a restart, mid-flow
         await api.send_text(admin, "**Назар**: жаңа нөмір")
         [audience] = await api.wait_for(admin)
-        assert "bc:to:any" in buttons(audience)
-        await api.press(admin, audience, "bc:to:any")
+        assert "to:everyone" in buttons(audience)
+        await api.press(admin, audience, "to:everyone")
         when = await api.wait_for_edit(admin, audience["message_id"])
         await api.press(admin, when, "bc:now")
         *_previews, summary = await api.wait_for(admin, count=3)
@@ -339,7 +339,7 @@ async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
         [carry_on] = await api.wait_for(admin)
         await api.send_text(admin, "Жоба")  # the Kazakh text: the flow goes on from its step
         [audience] = await api.wait_for(admin)
-        await api.press(admin, audience, "bc:to:any")
+        await api.press(admin, audience, "to:everyone")
         when = await api.wait_for_edit(admin, audience["message_id"])
         await api.press(admin, when, "bc:now")
         preview_ru, preview_kk, _summary = await api.wait_for(admin, count=3)
@@ -414,7 +414,7 @@ async def test_a_button_of_an_earlier_step_says_so_and_leaves_the_flow_alone(
         assert "115-1" in next_message["text"]
     assert answer["text"] == ended["text"] == "Эта кнопка — с прошлого шага и больше не работает."
     assert (stripped["text"], stripped["reply_markup"]) == (first["text"], None)
-    assert "bc:to:any" in buttons(audience)
+    assert "to:everyone" in buttons(audience)
     assert api.errors == []
 
 
