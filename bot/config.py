@@ -103,6 +103,19 @@ class Settings(BaseSettings):
         alias="ZANBOT_WEBHOOK_SECRET",
         description="Secret token Telegram sends with webhook requests.",
     )
+    health_listen: str = Field(
+        "127.0.0.1",
+        alias="ZANBOT_HEALTH_LISTEN",
+        description="Address the health endpoint (/healthz, /metrics) listens on.",
+    )
+    health_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        alias="ZANBOT_HEALTH_PORT",
+        description="Port of the health endpoint (/healthz, /metrics); 0: off with long "
+        "polling, 8080 with a webhook.",
+    )
     flood_rate: float = Field(
         1.0,
         gt=0,
@@ -274,6 +287,8 @@ class Config:
     webhook_listen: str
     webhook_port: int
     webhook_secret: str
+    health_listen: str
+    health_port: int
     flood_rate: float
     flood_burst: int
     broadcast_rate: float

@@ -44,6 +44,8 @@ def test_defaults(no_dotenv: Path) -> None:
         webhook_listen="127.0.0.1",
         webhook_port=8443,
         webhook_secret="",
+        health_listen="127.0.0.1",
+        health_port=0,
         flood_rate=1.0,
         flood_burst=5,
         broadcast_rate=30.0,
@@ -167,6 +169,9 @@ def test_admin_ids(raw: str, expected: frozenset[int], no_dotenv: Path) -> None:
         ("ZANBOT_WEBHOOK_PORT", "", "valid integer"),
         ("ZANBOT_WEBHOOK_PORT", "0", "greater than or equal to 1"),
         ("ZANBOT_WEBHOOK_PORT", "65536", "less than or equal to 65535"),
+        ("ZANBOT_HEALTH_PORT", "-1", "greater than or equal to 0"),
+        ("ZANBOT_HEALTH_PORT", "65536", "less than or equal to 65535"),
+        ("ZANBOT_HEALTH_PORT", "metrics", "valid integer"),
         ("ZANBOT_TIMEZONE", "Mars/Olympus", "unknown time zone"),
         ("ZANBOT_TIMEZONE", "", "unknown time zone"),
         ("ZANBOT_TIMEZONE", "../etc/passwd", "unknown time zone"),
@@ -218,6 +223,8 @@ def test_every_unusable_value_is_named_at_once(no_dotenv: Path) -> None:
         ("ZANBOT_LOG_LEVEL", " Warning ", "log_level", "WARNING"),
         ("ZANBOT_LOG_FORMAT", " JSON ", "log_format", "json"),
         ("ZANBOT_WEBHOOK_PORT", "65535", "webhook_port", 65535),
+        ("ZANBOT_HEALTH_PORT", "0", "health_port", 0),
+        ("ZANBOT_HEALTH_PORT", "65535", "health_port", 65535),
         ("ZANBOT_FLOOD_RATE", "0.01", "flood_rate", 0.01),
         ("ZANBOT_FLOOD_BURST", "1", "flood_burst", 1),
         ("ZANBOT_TIMEZONE", "UTC", "timezone", "UTC"),
@@ -292,7 +299,7 @@ def test_settings_help_mentions_every_setting() -> None:
         assert setting.name in text
         assert setting.help in text
         assert f"(default: {setting.default or 'empty'})" in text
-    assert len(SETTINGS) == 19
+    assert len(SETTINGS) == 21
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
 
 
@@ -321,6 +328,8 @@ def test_every_setting_is_used(no_dotenv: Path) -> None:
         "ZANBOT_WEBHOOK_LISTEN": "::",
         "ZANBOT_WEBHOOK_PORT": "1",
         "ZANBOT_WEBHOOK_SECRET": "x",
+        "ZANBOT_HEALTH_LISTEN": "0.0.0.0",
+        "ZANBOT_HEALTH_PORT": "9100",
         "ZANBOT_FLOOD_RATE": "9",
         "ZANBOT_FLOOD_BURST": "9",
         "ZANBOT_BROADCAST_RATE": "9",

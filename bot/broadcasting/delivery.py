@@ -46,6 +46,7 @@ from bot.broadcasting.sender import (
     TransientError,
 )
 from bot.broadcasting.shipment import Shipment, Step, settle
+from bot.metrics import Metrics
 from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import utc_now
 from bot.storage.outbox import Outbox, Row
@@ -73,6 +74,7 @@ class DeliveryWorker:
         now: Callable[[], datetime] = utc_now,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
         on_report: Callable[[DeliveryReport], Awaitable[object]] | None = None,
         producers: Iterable[Callable[[], Awaitable[object]]] = (),
     ) -> None:
@@ -96,6 +98,7 @@ class DeliveryWorker:
         self.sleep = sleep
         self.on_report = on_report
         self.producers = tuple(producers)
+        self.metrics = metrics  # outcomes counted for /metrics
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._order = itertools.count()
@@ -123,6 +126,7 @@ class DeliveryWorker:
         doubtful = await self.outbox.mark_in_doubt()
         if doubtful:
             log.warning("%d message(s) were interrupted while sending: marked in doubt", doubtful)
+            self._count("in_doubt", doubtful)
         while True:
             self._wake.clear()  # a wake() from here on ends the wait below at once
             for produce in self.producers:
@@ -204,8 +208,10 @@ class DeliveryWorker:
             return Step(row, "again")
         except Blocked as exc:
             await self.outbox.blocked(row, str(exc) or "blocked")
+            self._count("blocked")
         except PermanentError as exc:
             await self.outbox.failed(row, str(exc) or type(exc).__name__)
+            self._count("failed")
         except Exception as exc:  # TransientError, or anything unexpected from the sender
             if not isinstance(exc, TransientError):
                 log.exception("unexpected error sending to %s", row.user_id)
@@ -214,9 +220,15 @@ class DeliveryWorker:
             )
             if attempts is not None:
                 return Step(row, "later", self.backoff * 2 ** (attempts - 1))
+            self._count("failed")  # out of attempts
         else:
             await self.outbox.sent(row)
+            self._count("sent")
         return Step(row, "done")
+
+    def _count(self, outcome: str, count: int = 1) -> None:
+        if self.metrics is not None:
+            self.metrics.broadcast(outcome, count)
 
     def _batch(self, run: Shipment) -> list[Row]:
         """Take the rows to claim next: due retries, then the queue, `self.batch` at most."""

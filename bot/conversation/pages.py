@@ -55,6 +55,37 @@ def about_page(lang: str, *, operator: str = "") -> Reply:
         return Reply("\n\n".join(parts), lang, ((menu_button(),),))
 
 
+# Telegram's limits for the bot's description and short description (setMyDescription).
+DESCRIPTION_MAX, SHORT_DESCRIPTION_MAX = 512, 120
+
+
+def bot_description(lang: str, *, operator: str = "") -> str:
+    """The bot's description, shown in an empty chat before the user presses Start (plain
+    text); `operator` (in `lang`, as configured) is named when given and it fits."""
+    with use_locale(lang):
+        about = _(
+            "Zanbot explains new laws and how to protect yourself from fraud, for residents of "
+            "the Pavlodar region, in Russian and Kazakh: write your question in your own words. "
+            "It gives general legal information, not legal advice on your particular case, and "
+            "it does not accept complaints or reports."
+        )
+        danger = _("In danger, call 102 (police) or 112 (the single emergency number).")
+        if operator:
+            text = "\n\n".join((about, _run_by(operator), danger))
+            if len(text) <= DESCRIPTION_MAX:
+                return text
+        return "\n\n".join((about, danger))
+
+
+def bot_short_description(lang: str) -> str:
+    """The bot's short description: its profile page and links to it (plain text)."""
+    with use_locale(lang):
+        return _(
+            "New laws and protection from fraud, for the Pavlodar region. Legal information, "
+            "not legal advice."
+        )
+
+
 def privacy_page(lang: str, data: dict[str, Any]) -> Reply:
     """Say what is stored in general and show what is stored about this user."""
     with use_locale(lang):

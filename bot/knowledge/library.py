@@ -6,8 +6,10 @@ the bot down.
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.knowledge.loader import default_content_dir, load_knowledge_base
@@ -21,12 +23,24 @@ class Snapshot:
     kb: KnowledgeBase
     matcher: Matcher
     fingerprint: tuple[tuple[str, int, int], ...]
+    version: str = ""  # content_version() of the files it was loaded from
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Return (name, size, mtime) of every content file, to notice edits cheaply."""
     files = sorted(p for p in root.glob("*/*.md") if p.is_file())
     return tuple((str(p.relative_to(root)), (s := p.stat()).st_size, s.st_mtime_ns) for p in files)
+
+
+def content_version(root: Path) -> str:
+    """Return a short hash of the content files' names and bytes: the same content gives the
+    same version on every machine (unlike the fingerprint, which has modification times)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.glob("*/*.md") if p.is_file()):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:12]
 
 
 class Library:
@@ -43,8 +57,9 @@ class Library:
 
     def _build(self) -> Snapshot:
         stamp = fingerprint(self.root) if self.root.is_dir() else ()
+        version = content_version(self.root) if self.root.is_dir() else ""
         kb = load_knowledge_base(self.root)
-        return Snapshot(kb, Matcher.from_knowledge_base(kb, store=self.store), stamp)
+        return Snapshot(kb, Matcher.from_knowledge_base(kb, store=self.store), stamp, version)
 
     @property
     def snapshot(self) -> Snapshot:

@@ -82,6 +82,10 @@ class Storage(abc.ABC):
     async def close(self) -> None:
         """Release the connection; safe to call twice."""
 
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Run a trivial query; raise when the database cannot answer (not open, unreadable)."""
+
     # Users
     @abc.abstractmethod
     async def touch_user(self, user_id: int, *, hint_lang: str | None = None) -> User:

@@ -31,6 +31,10 @@ from bot.storage.outbox import Outbox
 class SQLiteStorage(SQLiteDatabase, Storage):
     """``Storage`` in one SQLite file (WAL mode), through aiosqlite."""
 
+    async def ping(self) -> None:
+        # Reads the file (the migrations table exists once open), without the write lock.
+        await self.fetchall("SELECT COUNT(*) FROM schema_migrations")
+
     async def touch_user(self, user_id: int, *, hint_lang: str | None = None) -> User:
         # A user who writes to the bot has evidently unblocked it.
         now = self.now_iso()

@@ -30,6 +30,7 @@ from bot.conversation.callbacks import CITIZEN_ACTIONS
 from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
 from bot.logs import configure_logging
+from bot.metrics import Metrics
 from bot.storage.admins import Admins
 from bot.storage.connection import SQLiteDatabase
 from bot.storage.interface import Storage
@@ -39,7 +40,10 @@ from bot.telegram.handlers.admins import register_admin, start_admin, stop_admin
 from bot.telegram.handlers.citizens import Handlers
 from bot.telegram.handlers.composer import Draft
 from bot.telegram.handlers.staff import register_staff, start_watching
+from bot.telegram.health import start_health, stop_health
+from bot.telegram.metered import metered
 from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.profile import register_descriptions
 
 log = logging.getLogger(__name__)
 STATS_INTERVAL = 5.0  # seconds between writes of the question counters
@@ -121,8 +125,9 @@ def build_application(
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
+    metrics = Metrics()  # /metrics: every request to Telegram is counted, by the wrapper
+    builder = builder.request(metered(metrics, request))
+    builder = builder.get_updates_request(metered(metrics, updates=True))
     if isinstance(storage, SQLiteDatabase):
         # An admin half-way through composing an announcement keeps the draft over a restart.
         builder = builder.persistence(SQLitePersistence(storage, types=(Draft,)))
@@ -130,7 +135,8 @@ def build_application(
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
     assistant = Assistant(library, clock=clock, subscriptions=True, operator=config.operator)
     buttons = Buttons(assistant, storage, clock=clock)
-    handlers = Handlers(assistant, storage, flood, buttons)
+    handlers = Handlers(assistant, storage, flood, buttons, metrics=metrics)
+    app.bot_data["metrics"] = metrics
     app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
     admins = Admins(storage, config.admin_ids)
     private = filters.ChatType.PRIVATE
@@ -167,6 +173,7 @@ async def on_startup(app: Application) -> None:
     storage = app.bot_data["storage"]
     await storage.open()
     await register_commands(app)
+    await register_descriptions(app)
     await start_admin(app)  # admin menus and the broadcast delivery worker
     stop = app.bot_data["stop"] = asyncio.Event()
     stats = app.bot_data["handlers"].stats
@@ -176,10 +183,12 @@ async def on_startup(app: Application) -> None:
     interval = app.bot_data["config"].reload_interval
     if interval > 0:  # live reload of content/ edits, reported to the admins
         tasks.append(start_watching(app, interval=interval, stop=stop))
+    await start_health(app)  # /healthz and /metrics, when configured (or with a webhook)
 
 
 async def on_shutdown(app: Application) -> None:
     """Stop the background tasks (the statistics are flushed once more), close the database."""
+    await stop_health(app)
     app.bot_data["stop"].set()
     await asyncio.gather(*app.bot_data["tasks"], return_exceptions=True)
     await stop_admin(app)  # the messages in flight are recorded before the database closes
@@ -217,6 +226,7 @@ def run_bot(config: Config, library: Library, *, webhook_url: str | None = None)
     """Run until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given."""
     configure_logging(config.log_level, fmt=config.log_format, secrets=(config.token,))
     app = build_application(config, library, SQLiteStorage(config.database))
+    app.bot_data["webhook"] = bool(webhook_url)  # the health endpoint is on with a webhook
     app.post_init = _startup_with_signals
     # drop_pending_updates=False: updates sent while the bot was down are answered on start.
     if webhook_url:

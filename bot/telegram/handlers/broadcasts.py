@@ -20,11 +20,13 @@ from bot.conversation.assistant import Button, Reply
 from bot.conversation.callbacks import CancelBroadcast, decode, encode, pattern
 from bot.conversation.subscriptions import TOPIC_LABELS
 from bot.i18n import _, set_locale, use_locale
+from bot.metrics import Metrics
 from bot.storage.admins import Admins
 from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import Storage, utc_now
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.handlers.citizens import edit, send
+from bot.telegram.metered import metered
 from bot.telegram.sender import TelegramSender
 from bot.telegram.transport import delivery_request
 
@@ -97,7 +99,8 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
     # The worker's Bot outlives the Application's until the worker stopped, so that no send
     # in flight meets a closed connection pool at shutdown. Only its transport is started:
     # Bot.initialize() would call getMe, which sending does not need.
-    request = delivery_request(connections=16)
+    metrics: Metrics = app.bot_data["metrics"]
+    request = metered(metrics, delivery_request(connections=16))  # counted for /metrics
     await request.initialize()
     bot = Bot(
         config.token,
@@ -115,6 +118,7 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
 
     worker = DeliveryWorker(
         storage, TelegramSender(bot), rate=config.broadcast_rate, chat_rate=config.chat_rate,
+        metrics=metrics,
         now=now, on_report=report, producers=[notices.check],
     )  # fmt: skip
     app.bot_data.update(delivery=worker, delivery_request=request)

@@ -24,6 +24,7 @@ from bot.conversation.buttons import Buttons
 from bot.conversation.callbacks import Feedback, decode
 from bot.conversation.subscriptions import subscriptions_page, unsubscribed_page
 from bot.i18n import resolve_locale, set_locale
+from bot.metrics import Metrics
 from bot.storage.interface import Storage
 from bot.storage.stats import StatsBuffer
 from bot.telegram.flood import FloodGuard, Verdict
@@ -77,6 +78,7 @@ class Handlers:
     flood: FloodGuard
     buttons: Buttons
     stats: StatsBuffer = field(default_factory=StatsBuffer)
+    metrics: Metrics = field(default_factory=Metrics)
     # user id → (stored language choice, when the user row was last touched)
     _users: dict[int, tuple[str | None, float]] = field(default_factory=dict)
 
@@ -155,6 +157,7 @@ class Handlers:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
             return
+        received = time.monotonic()
         # Check the flood first: a dropped message costs no database write.
         verdict = self.flood.check(user.id)
         if verdict is Verdict.DROP:
@@ -164,11 +167,14 @@ class Handlers:
             await send(message, pages.slow_down_page(lang))
             return
         reply, match = self.assistant.ask(message.text, lang)
+        self.metrics.question(match.decision, match.lang)
         if match.decision != "empty":
             self.stats.question(match.lang, topic_id=match.topic, answer_lang=reply.lang)
         if match.topic is None and match.decision != "empty":
             self.stats.not_answered(message.text, match.lang)  # redacted before it is held
         await send(message, reply)
+        if match.decision != "empty":
+            self.metrics.answered(time.monotonic() - received)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user

@@ -40,6 +40,12 @@ def describe_reload(problems: list[Problem], library: Library) -> str:
     return "\n".join(lines)
 
 
+def count_reload(app: Application, problems: list[Problem]) -> None:
+    """Count a reload for /metrics: accepted (live) or rejected."""
+    if (metrics := app.bot_data.get("metrics")) is not None:
+        metrics.content_reload(accepted=not problems)
+
+
 async def tell_admins(app: Application, problems: list[Problem]) -> None:
     """Send the outcome of a content reload to every admin, each in their language."""
     admins: Admins = app.bot_data["admins"]
@@ -62,6 +68,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     library: Library = context.bot_data["library"]
     problems = await asyncio.to_thread(library.reload)
+    count_reload(context.application, problems)
     with use_locale(await context.bot_data["storage"].language(user.id)):
         html = describe_reload(problems, library)
     for part in split_message(html):
@@ -99,6 +106,7 @@ def start_watching(app: Application, *, interval: float, stop: asyncio.Event) ->
     library: Library = app.bot_data["library"]
 
     async def on_change(problems: list[Problem]) -> None:
+        count_reload(app, problems)
         await tell_admins(app, problems)
 
     return asyncio.create_task(

@@ -1,0 +1,71 @@
+"""A Bot API transport that counts its requests: python-telegram-bot's documented extension
+point (a ``BaseRequest``) around the real transport, for /metrics and /healthz.
+
+Every request the bot makes goes through one: the Application's own requests and long polls
+(``ApplicationBuilder().request`` and ``.get_updates_request``) and the delivery worker's
+(``bot.telegram.handlers.broadcasts``). It sends nothing itself: it hands each request to the
+transport it wraps and looks at the HTTP status of the answer.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from bot.metrics import Metrics
+
+# PTB's own defaults (ApplicationBuilder) for the transports it would otherwise build.
+POOL_SIZE, UPDATES_POOL_SIZE = 256, 1
+
+
+class MeteredRequest(BaseRequest):
+    """Delegate every request to `inner`; count it by method and HTTP status in `metrics`."""
+
+    def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
+
+    @property
+    def read_timeout(self) -> float | None:
+        # getUpdates adds its long-poll timeout to this: it must be the real transport's.
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        # Bot API methods are POSTed to .../bot<token>/<method>; GET is a file download.
+        name = urlsplit(url).path.rsplit("/", 1)[-1] if method == "POST" else "file"
+        try:
+            status, body = await self.inner.do_request(
+                url, method, request_data, read_timeout=read_timeout,  # type: ignore[arg-type]
+                write_timeout=write_timeout, connect_timeout=connect_timeout,  # type: ignore[arg-type]
+                pool_timeout=pool_timeout,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except Exception:  # no answer: a network error or a timeout (a cancelled poll is not)
+            self.metrics.telegram_request(name, None)
+            raise
+        self.metrics.telegram_request(name, status)
+        return status, body
+
+
+def metered(
+    metrics: Metrics, inner: BaseRequest | None = None, *, updates: bool = False
+) -> MeteredRequest:
+    """Wrap `inner`, or the transport PTB would build by default (for long polls: `updates`)."""
+    if inner is None:
+        inner = HTTPXRequest(connection_pool_size=UPDATES_POOL_SIZE if updates else POOL_SIZE)
+    return MeteredRequest(inner, metrics)
