@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from bot.broadcasting.broadcasts import DeliveryReport
-from bot.broadcasting.limits import EPSILON, ChatLimiter, Monotonic, RateLimiter, Sleep
+from bot.broadcasting.limits import EPSILON, Monotonic, SendBudget, Sleep
 from bot.broadcasting.sender import (
     Blocked,
     DeliveryError,
@@ -77,19 +77,22 @@ class DeliveryWorker:
         metrics: Metrics | None = None,
         on_report: Callable[[DeliveryReport], Awaitable[object]] | None = None,
         producers: Iterable[Callable[[], Awaitable[object]]] = (),
+        budget: SendBudget | None = None,
     ) -> None:
         self.broadcasts = BroadcastStore(storage, now=now)
         self.outbox = Outbox(storage, now=now)
         self.sender = sender
         # Event loop timers are only good to about a millisecond: at high rates let a few
         # milliseconds' worth through per wake-up (a tiny burst, within the headroom), and
-        # let lateness up to a few milliseconds keep the pace instead of lowering it.
-        burst = max(1, int(rate * headroom * BURST_SECONDS))
-        self.limiter = RateLimiter(
-            rate * headroom, burst=burst, grace=0.005, clock=clock, sleep=sleep
-        )
-        self.batch = burst  # rows claimed at once: about one wake-up's worth
-        self.chats = ChatLimiter(chat_rate, clock=clock)
+        # let lateness up to a few milliseconds keep the pace instead of lowering it. The
+        # bot passes its one budget, shared with replies, which go first.
+        self.budget = budget or SendBudget(
+            rate, chat_rate, headroom=headroom, burst_seconds=BURST_SECONDS, clock=clock,
+            sleep=sleep,
+        )  # fmt: skip
+        self.limiter = self.budget.overall
+        self.batch = self.budget.burst  # rows claimed at once: about one wake-up's worth
+        self.chats = self.budget.chats
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
         self.backoff = backoff
@@ -160,7 +163,7 @@ class DeliveryWorker:
                 if len(run.steps) >= self.max_in_flight:
                     await asyncio.wait(run.steps, return_when=asyncio.FIRST_COMPLETED)
                 elif run.ready:
-                    await self.limiter.acquire()
+                    await self.limiter.acquire(urgent=False)
                     row = run.ready.popleft()
                     self.chats.take(row.user_id)
                     run.steps.add(asyncio.create_task(self._step(row, broadcast.text(row.lang))))
@@ -187,7 +190,7 @@ class DeliveryWorker:
     async def notify(self, chat_id: int, html: str, *, attempts: int = 3) -> bool:
         """Send one message outside the outbox (a report), within the same limits."""
         for _ in range(attempts):
-            await self.limiter.acquire()
+            await self.limiter.acquire(urgent=False)
             try:
                 await self.sender.send(chat_id, html)
                 return True

@@ -1,7 +1,11 @@
-"""Pacing of outgoing messages: an overall rate with pauses, and a rate per chat.
+"""Pacing of outgoing messages: an overall rate with pauses, a rate per chat, and the one
+send budget of the bot that joins them.
 
-Both run on an injectable monotonic clock and sleep function, so tests check the arithmetic
-without waiting.
+Replies to citizens and announcements share Telegram's limits (about 30 messages a second in
+all, one a second to a chat), so they draw on one `SendBudget`: replies are urgent and take
+the next free slot; announcements take the slots no reply is waiting for. Everything runs on
+an injectable monotonic clock and sleep function, so tests check the arithmetic without
+waiting.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Awaitable, Callable
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 EPSILON = 1e-6  # a sleep may end a rounding error early: that counts as on time
+CHAT_HEADROOM = 0.9
 
 
 class RateLimiter:
@@ -43,25 +48,35 @@ class RateLimiter:
         self.sleep = sleep
         self._due: float | None = None
         self._paused_until = float("-inf")
+        self._urgent_waiting = 0
 
     def ready_at(self) -> float:
         """Return the earliest time the next event may go."""
         due = self.clock() if self._due is None else self._due - self.tolerance
         return max(due, self._paused_until)
 
-    async def acquire(self) -> None:
-        """Wait until an event may go, and count it."""
-        while True:
-            now = self.clock()
-            ready = self.ready_at()
-            if now + EPSILON >= ready:
-                due = self._due
-                if due is not None and now - due <= self.grace:
-                    self._due = max(due, self._paused_until) + self.interval  # keep the grid
+    async def acquire(self, *, urgent: bool = True) -> None:
+        """Wait until an event may go, and count it; events not urgent let urgent ones first."""
+        if urgent:
+            self._urgent_waiting += 1
+        try:
+            while True:
+                now = self.clock()
+                ready = self.ready_at()
+                if now + EPSILON < ready:
+                    await self.sleep(ready - now)
+                elif not urgent and self._urgent_waiting:
+                    await self.sleep(self.interval)  # the slot is an urgent event's
                 else:
-                    self._due = now + self.interval  # first event, or after idle time
-                return
-            await self.sleep(ready - now)
+                    due = self._due
+                    if due is not None and now - due <= self.grace:
+                        self._due = max(due, self._paused_until) + self.interval  # the grid
+                    else:
+                        self._due = now + self.interval  # first event, or after idle time
+                    return
+        finally:
+            if urgent:
+                self._urgent_waiting -= 1
 
     def pause(self, seconds: float) -> None:
         """Let nothing through for `seconds` from now (Telegram asked us to wait)."""
@@ -92,3 +107,49 @@ class ChatLimiter:
             # Chats whose interval has passed hold nothing worth keeping: drop them.
             self._next = {chat: t for chat, t in self._next.items() if t > now}
         self._next[chat_id] = max(now, self._next.get(chat_id, now)) + self.interval
+
+
+class SendBudget:
+    """The bot's one budget for everything it sends: an overall rate and a rate per chat.
+
+    `headroom` keeps the overall pace a little under Telegram's limit, so timer jitter never
+    tips it over; the delivery worker lets a few events through per wake-up at high rates.
+    Two messages to one chat are spaced by a tenth more than Telegram asks: they are counted
+    when they leave and Telegram counts them when they arrive, and one may travel slower.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        chat_rate: float,
+        *,
+        headroom: float = 0.97,
+        burst_seconds: float = 0.0,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.rate = rate * headroom
+        self.burst = max(1, int(self.rate * burst_seconds))
+        self.overall = RateLimiter(
+            self.rate, burst=self.burst, grace=0.005, clock=clock, sleep=sleep
+        )
+        self.chats = ChatLimiter(chat_rate * CHAT_HEADROOM, clock=clock)
+        self.clock = clock
+        self.sleep = sleep
+
+    async def acquire(self, chat_id: int | None = None, *, urgent: bool = True) -> None:
+        """Wait for the chat's next slot (if any) and for the overall one, and take both."""
+        while True:
+            if chat_id is not None and (wait := self.chats.wait_time(chat_id)) > EPSILON:
+                await self.sleep(wait)
+                continue
+            await self.overall.acquire(urgent=urgent)
+            # The chat's slot is taken when the message leaves, not before the overall wait.
+            if chat_id is None or self.chats.wait_time(chat_id) <= EPSILON:
+                if chat_id is not None:
+                    self.chats.take(chat_id)
+                return
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for `seconds` (Telegram answered 429 with retry_after)."""
+        self.overall.pause(seconds)

@@ -16,12 +16,15 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
+from bot.broadcasting.delivery import BURST_SECONDS
+from bot.broadcasting.limits import SendBudget
 from bot.config import Config
 from bot.conversation import callbacks
 from bot.conversation.assistant import Assistant
@@ -35,6 +38,7 @@ from bot.storage.admins import Admins
 from bot.storage.connection import SQLiteDatabase
 from bot.storage.interface import Storage
 from bot.storage.sqlite import SQLiteStorage
+from bot.telegram.budget import BudgetRateLimiter
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers.admins import register_admin, start_admin, stop_admin
 from bot.telegram.handlers.citizens import Handlers
@@ -116,6 +120,9 @@ def build_application(
     `request` replaces the HTTP transport (benchmarks use an in-process one).
     """
     api = config.api_url
+    # One budget for everything the bot sends: its own requests (replies first) through
+    # python-telegram-bot's rate limiter, announcements through the delivery worker.
+    budget = SendBudget(config.broadcast_rate, config.chat_rate, burst_seconds=BURST_SECONDS)
     builder = (
         ApplicationBuilder()
         .token(config.token)
@@ -124,6 +131,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
+        .rate_limiter(BudgetRateLimiter(budget))
     )
     metrics = Metrics()  # /metrics: every request to Telegram is counted, by the wrapper
     builder = builder.request(metered(metrics, request))
@@ -137,7 +145,9 @@ def build_application(
     buttons = Buttons(assistant, storage, clock=clock)
     handlers = Handlers(assistant, storage, flood, buttons, metrics=metrics)
     app.bot_data["metrics"] = metrics
-    app.bot_data.update(config=config, library=library, storage=storage, handlers=handlers)
+    app.bot_data.update(
+        config=config, library=library, storage=storage, handlers=handlers, budget=budget
+    )
     admins = Admins(storage, config.admin_ids)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # edited messages are ignored on purpose
@@ -162,6 +172,7 @@ def build_application(
     add(CallbackQueryHandler(handlers.button, pattern=callbacks.pattern(*CITIZEN_ACTIONS)))
     add(MessageHandler(private & new & filters.COMMAND, handlers.unknown_command))
     add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, handlers.text))
+    add(ChatMemberHandler(handlers.member_status, ChatMemberHandler.MY_CHAT_MEMBER))
     # Group chats are ignored on purpose: answers about someone's case belong in private.
     add(MessageHandler(private & new & ~filters.TEXT, handlers.not_text))
     app.add_error_handler(handlers.error)

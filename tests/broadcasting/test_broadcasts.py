@@ -20,7 +20,7 @@ from bot.broadcasting.broadcasts import (
     render_text,
 )
 from bot.broadcasting.delivery import DeliveryWorker
-from bot.broadcasting.limits import ChatLimiter, RateLimiter
+from bot.broadcasting.limits import CHAT_HEADROOM, ChatLimiter, RateLimiter
 from bot.broadcasting.sender import Blocked, PermanentError, RetryLater, TransientError
 from bot.storage.sqlite import SQLiteStorage
 
@@ -269,7 +269,9 @@ async def test_transient_errors_back_off_then_succeed_or_fail(
     worker = make_worker(store, sender, time, max_attempts=5, backoff=1.0, on_report=_keep(reports))
     await worker.deliver_due()
     ones = [t for t, chat in sender.calls if chat == 1]
-    assert [round(b - a, 6) for a, b in itertools.pairwise(ones)] == [1.0, 2.0]
+    # Backoff of 1 s, then 2 s; the first wait is the chat's limit, a little over 1 s.
+    chat_interval = 1.0 / CHAT_HEADROOM
+    assert [round(b - a, 6) for a, b in itertools.pairwise(ones)] == [round(chat_interval, 6), 2.0]
     assert len([chat for _, chat in sender.calls if chat == 2]) == 5
     rows = await store.fetchall(
         "SELECT user_id, state, attempts, last_error FROM outbox WHERE broadcast_id = ?"

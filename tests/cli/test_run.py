@@ -105,7 +105,7 @@ async def test_plain_zanbot_serves_users_in_both_languages_at_once(
             for user in people.values():
                 await api.send_command(user, "/start")
             for lang, user in people.items():
-                _greeting, chooser = await api.wait_for(user.id, count=2, timeout=30)
+                [chooser] = await api.wait_for(user.id, timeout=30)
                 await api.press(user, chooser, f"lang:{lang}")
             for user in people.values():
                 await api.wait_for(user.id)  # the menu, in the chosen language

@@ -4,6 +4,7 @@ dropped connections)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
 from urllib.parse import unquote
@@ -62,12 +63,34 @@ class Server(Core):
 
     # ---- configuration hooks --------------------------------------------------------------
 
-    def block(self, chat_id: int | FakeUser) -> None:
-        """The user blocks the bot (or the bot is kicked from a group): sends answer 403."""
-        self.blocked.add(_chat_id_of(chat_id))
+    def block(self, chat_id: int | FakeUser) -> int | None:
+        """The user blocks the bot (or the bot is kicked from a group): sends answer 403.
 
-    def unblock(self, chat_id: int | FakeUser) -> None:
+        Given a user, Telegram's ``my_chat_member`` update is queued too; returns its id.
+        """
+        self.blocked.add(_chat_id_of(chat_id))
+        return self._member_changed(chat_id, "member", "kicked")
+
+    def unblock(self, chat_id: int | FakeUser) -> int | None:
+        """The user unblocks the bot; given a user, a ``my_chat_member`` update is queued."""
         self.blocked.discard(_chat_id_of(chat_id))
+        return self._member_changed(chat_id, "kicked", "member")
+
+    def _member_changed(self, user: int | FakeUser, old: str, new: str) -> int | None:
+        if not isinstance(user, FakeUser):
+            return None
+        bot = self._bot_user()
+
+        def member(status: str) -> dict[str, object]:
+            banned = {"until_date": 0} if status == "kicked" else {}
+            return {"status": status, "user": bot, **banned}
+
+        change = {
+            "chat": dict(self._chat(user.id).chat), "from": user.to_dict(),
+            "date": int(time.time()), "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }  # fmt: skip
+        return self._enqueue("my_chat_member", change)
 
     def fail_next(
         self,

@@ -119,7 +119,7 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
     worker = DeliveryWorker(
         storage, TelegramSender(bot), rate=config.broadcast_rate, chat_rate=config.chat_rate,
         metrics=metrics,
-        now=now, on_report=report, producers=[notices.check],
+        now=now, on_report=report, producers=[notices.check], budget=app.bot_data.get("budget"),
     )  # fmt: skip
     app.bot_data.update(delivery=worker, delivery_request=request)
     worker.start()

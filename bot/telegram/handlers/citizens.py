@@ -14,8 +14,8 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.conversation import pages
@@ -110,8 +110,11 @@ class Handlers:
             await send(message, self.assistant.topic(payload, lang))
             return
         name, operator = update.effective_user.first_name, self.assistant.operator_name(lang)
-        await send(message, pages.greeting_page(lang, name, operator=operator))
-        await send(message, self.assistant.choose_language())
+        greeting = pages.greeting_page(lang, name, operator=operator)
+        chooser = self.assistant.choose_language()
+        # One message: a second one right after it would wait for the chat's limit (1/s).
+        html = f"{greeting.html}\n\n{chooser.html}"
+        await send(message, Reply(html, lang, chooser.buttons, kind="menu"))
 
     async def _page(self, update: Update, page: Callable[[str], Reply]) -> None:
         if update.effective_message:
@@ -222,8 +225,26 @@ class Handlers:
         elif outcome.reply:
             await send(message, outcome.reply)
 
+    async def member_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Note a user who blocked the bot (no more announcements) or unblocked it."""
+        change, user = update.my_chat_member, update.effective_user
+        if change is None or user is None or change.chat.type != ChatType.PRIVATE:
+            return
+        blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+        await self.storage.set_blocked(user.id, blocked)
+        self._users.pop(user.id, None)
+
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the traceback and apologise to the user in their language; keep running."""
+        user = update.effective_user if isinstance(update, Update) else None
+        if isinstance(context.error, Forbidden):
+            # The user blocked the bot: an apology would be refused too.
+            log.info("user %s has blocked the bot; marked", user.id if user else "?")
+            if user is not None:
+                await self.storage.set_blocked(user.id, True)
+            return
+        if isinstance(context.error, RetryAfter):
+            return  # the rate limiter has logged it; an apology now would be refused as well
         log.error("error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             user = update.effective_user

@@ -1,0 +1,68 @@
+"""Tests for limits: the one send budget — replies first, announcements with what is left, and
+a chat's slot taken when its message leaves."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.broadcasting.limits import CHAT_HEADROOM, RateLimiter, SendBudget
+
+
+class Clock:
+    """A monotonic clock that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
+async def test_urgent_events_go_before_waiting_background_ones() -> None:
+    limiter = RateLimiter(200.0)  # real time, tiny intervals: only the order is asserted
+    order: list[str] = []
+
+    async def take(name: str, *, urgent: bool) -> None:
+        await limiter.acquire(urgent=urgent)
+        order.append(name)
+
+    background = [asyncio.create_task(take(f"b{i}", urgent=False)) for i in range(8)]
+    await asyncio.sleep(0)  # the background ones are waiting first
+    urgent = [asyncio.create_task(take(f"u{i}", urgent=True)) for i in range(3)]
+    await asyncio.gather(*background, *urgent)
+    assert sorted(order) == sorted([*(f"b{i}" for i in range(8)), "u0", "u1", "u2"])
+    # The first background event may already hold its slot; every urgent one comes next.
+    assert {"u0", "u1", "u2"} <= set(order[:4])
+
+
+async def test_background_events_use_the_whole_rate_when_nothing_is_urgent() -> None:
+    clock = Clock()
+    limiter = RateLimiter(30.0, clock=clock, sleep=clock.sleep)
+    for _ in range(31):
+        await limiter.acquire(urgent=False)
+    assert round(clock.t, 6) == 1.0  # 30 intervals of 1/30 s after the first
+
+
+async def test_a_chat_slot_is_taken_when_the_message_leaves() -> None:
+    clock = Clock()
+    budget = SendBudget(1.0, 1.0, headroom=1.0, clock=clock, sleep=clock.sleep)
+    await budget.acquire(None)  # someone else's message holds the overall grid for 1 s
+    await budget.acquire(7)  # waits for the overall slot, then takes chat 7's
+    sent_first = clock.t
+    await budget.acquire(7)
+    assert round(clock.t - sent_first, 6) == round(1 / CHAT_HEADROOM, 6)
+
+
+async def test_a_pause_holds_everything() -> None:
+    clock = Clock()
+    budget = SendBudget(30.0, 1.0, clock=clock, sleep=clock.sleep)
+    await budget.acquire(1)
+    budget.pause(5.0)
+    await budget.acquire(2)
+    assert clock.t >= 5.0
