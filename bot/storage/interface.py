@@ -130,7 +130,8 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     async def add_feedback(
         self, user_id: int | None, topic_id: str, lang: str, *, helpful: bool
-    ) -> None: ...
+    ) -> None:
+        """Record a vote; a user's second vote on a topic replaces the first."""
 
     @abc.abstractmethod
     async def feedback_summary(self, since: date, until: date) -> list[tuple[str, str, int, int]]:

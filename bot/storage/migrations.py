@@ -167,11 +167,21 @@ CREATE TABLE IF NOT EXISTS conversations (
 CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id);
 """
 
+# One vote per user and topic: a second press changes the vote instead of adding one. Of
+# the votes already given twice, the latest is kept. Anonymous feedback (NULL) stays as is.
+SCHEMA_V4 = """
+DELETE FROM feedback WHERE user_id IS NOT NULL AND id NOT IN (
+    SELECT MAX(id) FROM feedback WHERE user_id IS NOT NULL GROUP BY user_id, topic_id
+);
+CREATE UNIQUE INDEX feedback_vote ON feedback(user_id, topic_id) WHERE user_id IS NOT NULL;
+"""
+
 # In version order; append new versions, never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", SCHEMA_V1),
     Migration(2, "broadcasts", SCHEMA_V2),
     Migration(3, "conversation state", SCHEMA_V3),
+    Migration(4, "one feedback vote per user and topic", SCHEMA_V4),
 )
 
 

@@ -112,7 +112,10 @@ class SQLiteStorage(SQLiteDatabase, Storage):
     ) -> None:
         await self.execute(
             "INSERT INTO feedback (user_id, topic_id, lang, helpful, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, topic_id) WHERE user_id IS NOT NULL"
+            " DO UPDATE SET lang = excluded.lang, helpful = excluded.helpful,"
+            " created_at = excluded.created_at",
             (user_id, topic_id, lang, int(helpful), self.now_iso()),
         )
 

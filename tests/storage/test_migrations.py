@@ -18,7 +18,7 @@ from bot.storage.sqlite import SQLiteStorage
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 NOTES = Migration(
-    4,
+    99,
     "notes",
     "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n"
     "INSERT INTO notes (body) VALUES ('seed');",
@@ -62,12 +62,14 @@ async def test_a_new_database_has_every_table_and_records_each_migration_once(
     path = tmp_path / "new.sqlite3"
     async with SQLiteStorage(path, clock=lambda: T0) as storage:
         assert await tables(storage) == TABLES
-        assert await versions(storage) == [(1, "2026-03-01T09:30:00+00:00"),
-                                           (2, "2026-03-01T09:30:00+00:00"),
-                                           (3, "2026-03-01T09:30:00+00:00")]  # fmt: skip
+        assert await versions(storage) == [
+            (m.version, "2026-03-01T09:30:00+00:00") for m in MIGRATIONS
+        ]
     later = T0 + timedelta(days=1)
     async with SQLiteStorage(path, clock=lambda: later) as storage:
-        assert [at for _v, at in await versions(storage)] == ["2026-03-01T09:30:00+00:00"] * 3
+        assert [at for _v, at in await versions(storage)] == ["2026-03-01T09:30:00+00:00"] * len(
+            MIGRATIONS
+        )
 
 
 # Each tuple: the migrations an earlier version of the bot had applied, in the order it did.
@@ -89,7 +91,7 @@ async def test_a_database_of_an_earlier_version_opens_with_every_table(
     async with SQLiteStorage(path, clock=lambda: T0 + timedelta(days=30)) as storage:
         assert await tables(storage) == TABLES
         recorded = dict(await versions(storage))
-        assert sorted(recorded) == [1, 2, 3]
+        assert sorted(recorded) == [m.version for m in MIGRATIONS]
         assert {recorded[v] for v in earlier} == {"2026-03-01T09:30:00+00:00"}  # kept as is
         # Every store works on it, /forget included (it deletes from every store's tables).
         await storage.subscribe(7, "all")
@@ -123,7 +125,7 @@ async def test_a_failed_migration_rolls_back_and_leaves_the_storage_closed(
 
 async def test_apply_migrations_applies_each_once(tmp_path: Path) -> None:
     async with aiosqlite.connect(tmp_path / "notes.sqlite3", isolation_level=None) as db:
-        assert await apply_migrations(db, [*MIGRATIONS, NOTES], T0) == [1, 2, 3, 4]
+        assert await apply_migrations(db, [*MIGRATIONS, NOTES], T0) == [1, 2, 3, 4, 99]
         assert await apply_migrations(db, [*MIGRATIONS, NOTES], T0) == []
         # The seed row would be doubled if the migration ran again.
         assert list(await db.execute_fetchall("SELECT body FROM notes")) == [("seed",)]
@@ -155,3 +157,20 @@ def test_time_range_dates_cover_whole_days_and_datetimes_are_exact() -> None:
         "2026-03-01T09:30:00+00:00",
         "2026-03-01T10:30:00+00:00",
     )
+
+
+async def test_votes_given_twice_before_version_4_keep_the_latest(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await apply_migrations(db, [m for m in MIGRATIONS if m.version < 4], T0)
+        await db.executemany(
+            "INSERT INTO feedback (user_id, topic_id, lang, helpful, created_at)"
+            " VALUES (?, ?, 'ru', ?, ?)",
+            [(7, "a", 1, "t1"), (7, "a", 0, "t2"), (8, "a", 1, "t1"), (None, "a", 1, "t1"),
+             (None, "a", 1, "t2")],
+        )  # fmt: skip
+    async with SQLiteStorage(path, clock=lambda: T0) as storage:
+        rows = await storage.fetchall(
+            "SELECT user_id, helpful FROM feedback ORDER BY user_id IS NULL, user_id, id"
+        )
+    assert rows == [(7, 0), (8, 1), (None, 1), (None, 1)]

@@ -168,6 +168,20 @@ async def test_feedback_summary_counts_within_range(store: SQLiteStorage, clock:
     assert await store.feedback_summary(T0 + timedelta(seconds=1), clock.now) == []
 
 
+async def test_a_second_vote_on_a_topic_replaces_the_first(store: SQLiteStorage) -> None:
+    await store.add_feedback(1, "fraud-victim-steps", "ru", helpful=False)
+    await store.add_feedback(1, "fraud-victim-steps", "ru", helpful=False)
+    await store.add_feedback(1, "fraud-victim-steps", "kk", helpful=True)
+    await store.add_feedback(1, "uk-115-1-stalking", "ru", helpful=False)
+    await store.add_feedback(None, "uk-115-1-stalking", "ru", helpful=False)
+    await store.add_feedback(None, "uk-115-1-stalking", "ru", helpful=False)
+    day = T0.date()
+    assert await store.feedback_summary(day, day) == [
+        ("fraud-victim-steps", "kk", 1, 0),
+        ("uk-115-1-stalking", "ru", 0, 3),
+    ]
+
+
 async def test_unanswered_text_is_stored_redacted(
     store: SQLiteStorage, clock: Clock, db_path: Path
 ) -> None:
