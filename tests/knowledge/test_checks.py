@@ -248,8 +248,11 @@ def test_confusable_pair(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         p for p in pairs
         if "'emergency-contacts' and 'smalltalk-thanks' are easy to confuse" in p.message
     ]  # fmt: skip
-    assert [(p.path, p.line) for p in found] == [(path, line_of(path, "номера полиции"))]
-    assert "e.g. 'номера полиции' of 'smalltalk-thanks'" in found[0].message
+    # Reported once, at the example of either topic that the model finds least sure.
+    [pair] = found
+    example = pair.message.split("e.g. '")[1].split("'")[0]
+    assert pair.line == line_of(pair.path, example)
+    assert pair.path in {path, root / "ru" / "emergency-contacts.md"}
 
 
 def test_an_out_of_scope_question_the_model_answers_is_reported(root: Path) -> None:
