@@ -3,21 +3,19 @@
 Staff write Markdown; it is rendered once to the Telegram HTML that is stored and sent
 (``render_text``), so a preview and the delivery are the same bytes. An audience is everyone
 subscribed, or the subscribers of a topic, possibly only those of one language. The rows live
-in ``bot.storage.broadcasts``; ``Broadcasts`` checks the audience before anything is stored.
+in ``bot.storage.broadcasts``, which checks the audience before anything is stored.
 A closed broadcast is summed up for its creator as a ``DeliveryReport``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.conversation.render import TELEGRAM_LIMIT, markdown_to_html
-from bot.i18n import LANGS
-from bot.storage.broadcasts import Broadcast, BroadcastStore, HearingNotice
-from bot.storage.interface import SUBSCRIPTION_TOPICS, Subscriber
+from bot.storage.broadcasts import Broadcast, BroadcastStore, check_audience
+from bot.storage.interface import Subscriber
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 EVERYONE = "everyone"  # the audience of every subscriber, whatever their topics
@@ -46,43 +44,13 @@ def parse_local_time(text: str, timezone: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(timezone))
 
 
-def check_audience(topic: str | None, lang: str | None) -> None:
-    """Refuse an unknown subscription topic or language."""
-    if topic is not None and topic not in SUBSCRIPTION_TOPICS:
-        raise ValueError(f"unknown audience {topic!r}; expected one of {SUBSCRIPTION_TOPICS}")
-    if lang is not None and lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
-
-
 class Broadcasts(BroadcastStore):
-    """The broadcast store, with the audience and language checked before a broadcast is made."""
+    """The broadcast store, and who an audience would reach before a broadcast is made."""
 
     async def recipients(self, topic: str | None, lang: str | None) -> list[Subscriber]:
         """Return who a broadcast to this audience would reach now."""
         check_audience(topic, lang)
         return await self.storage.subscribers(topic, lang=lang)
-
-    async def create(
-        self,
-        *,
-        created_by: int | None,
-        text_ru: str,
-        text_kk: str,
-        single_lang: str | None = None,
-        audience_topic: str | None = None,
-        audience_lang: str | None = None,
-        send_at: datetime | None = None,
-        notices: Iterable[HearingNotice] = (),
-    ) -> tuple[int, int]:
-        """Store a scheduled broadcast and its recipients; return (id, recipient count)."""
-        check_audience(audience_topic, audience_lang)
-        if single_lang is not None and single_lang not in LANGS:
-            raise ValueError(f"unknown language {single_lang!r}")
-        return await super().create(
-            created_by=created_by, text_ru=text_ru, text_kk=text_kk, single_lang=single_lang,
-            audience_topic=audience_topic, audience_lang=audience_lang, send_at=send_at,
-            notices=notices,
-        )  # fmt: skip
 
 
 def duration(broadcast: Broadcast) -> timedelta:

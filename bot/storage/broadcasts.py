@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiosqlite
 
-from bot.storage.interface import utc_now
+from bot.i18n import LANGS
+from bot.storage.interface import SUBSCRIPTION_TOPICS, utc_now
 from bot.storage.migrations import to_iso
 
 if TYPE_CHECKING:
@@ -59,6 +60,14 @@ class HearingNotice(NamedTuple):
     starts: str  # the hearing's start as ``to_iso`` text; '' for the baseline
 
 
+def check_audience(topic: str | None, lang: str | None) -> None:
+    """Refuse an unknown subscription topic or language."""
+    if topic is not None and topic not in SUBSCRIPTION_TOPICS:
+        raise ValueError(f"unknown audience {topic!r}; expected one of {SUBSCRIPTION_TOPICS}")
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
+
+
 def read_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -92,8 +101,12 @@ class BroadcastStore:
     ) -> tuple[int, int]:
         """Store a scheduled broadcast and its recipients; return (id, recipient count).
 
-        ``notices`` are recorded with the new broadcast's id in the same transaction.
+        The audience and language are checked before anything is stored; ``notices`` are
+        recorded with the new broadcast's id in the same transaction.
         """
+        check_audience(audience_topic, audience_lang)
+        if single_lang is not None and single_lang not in LANGS:
+            raise ValueError(f"unknown language {single_lang!r}")
         now = to_iso(self.now())
         when = to_iso(send_at) if send_at is not None else now
         async with self.storage.transaction() as db:

@@ -122,6 +122,6 @@ async def test_notices_are_recorded_with_their_broadcast_or_not_at_all(
 
 
 async def test_create_refuses_an_unknown_topic(store: BroadcastStore) -> None:
-    with pytest.raises(ValueError, match="unknown subscription topic"):
+    with pytest.raises(ValueError, match="unknown audience"):
         await store.create(created_by=9, text_ru="a", text_kk="a", audience_topic="sport")
     assert await store.recent() == []
