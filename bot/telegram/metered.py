@@ -9,9 +9,10 @@ transport it wraps and looks at the HTTP status of the answer.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.metrics import Metrics
 
@@ -38,23 +39,13 @@ class MeteredRequest(BaseRequest):
         await self.inner.shutdown()
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+        self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         # Bot API methods are POSTed to .../bot<token>/<method>; GET is a file download.
         name = urlsplit(url).path.rsplit("/", 1)[-1] if method == "POST" else "file"
         try:
-            status, body = await self.inner.do_request(
-                url, method, request_data, read_timeout=read_timeout,  # type: ignore[arg-type]
-                write_timeout=write_timeout, connect_timeout=connect_timeout,  # type: ignore[arg-type]
-                pool_timeout=pool_timeout,  # type: ignore[arg-type]
-            )  # fmt: skip
+            # The request data and timeouts go to the real transport untouched.
+            status, body = await self.inner.do_request(url, method, *args, **kwargs)
         except Exception:  # no answer: a network error or a timeout (a cancelled poll is not)
             self.metrics.telegram_request(name, None)
             raise
