@@ -35,6 +35,7 @@ from bot.broadcasting.broadcasts import (
     parse_local_time,
     render_text,
 )
+from bot.cli.options import database_option
 from bot.config import Config
 from bot.storage.broadcasts import Broadcast
 from bot.storage.sqlite import SQLiteStorage
@@ -166,8 +167,7 @@ def cmd_cancel(args: argparse.Namespace, config: Config) -> int:
 
 def add_broadcast_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `zanbot broadcast send|list|status|cancel` to the command line."""
-    db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
+    db = database_option()
     p = sub.add_parser("broadcast", help="announcements to subscribers (send, list, status, "
                        "cancel)")  # fmt: skip
     b_sub = p.add_subparsers(dest="broadcast_command", required=True)

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.options import database_option
 from bot.config import Config
 from bot.storage.backup import LATEST_VERSION, BackupError, CheckResult, backup, check
 
@@ -55,8 +56,7 @@ def cmd_db_check(args: argparse.Namespace, config: Config) -> int:
 
 def add_db_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `zanbot db backup` and `zanbot db check` to the command line."""
-    database = argparse.ArgumentParser(add_help=False)
-    database.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
+    database = database_option()
     p = sub.add_parser("db", help="back up or check the database")
     db_sub = p.add_subparsers(dest="db_command", required=True)
     b = db_sub.add_parser(

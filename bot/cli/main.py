@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.cli.broadcast import add_broadcast_parser
 from bot.cli.db import add_db_parser
+from bot.cli.options import database_option
 from bot.config import Config, ConfigError, settings_help
 from bot.i18n import use_locale
 from bot.knowledge.library import Library
@@ -231,13 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("topic", metavar="TOPIC_ID")
     p.add_argument("--lang", choices=("ru", "kk"), default="ru")
     p.set_defaults(func=cmd_preview)
-    p = sub.add_parser("report", parents=[content], help="usage report from the database")
+    p = sub.add_parser(
+        "report", parents=[content, database_option()], help="usage report from the database"
+    )
     p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (UTC)")
     p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day (default: today)")
     p.add_argument("--days", type=int, default=30, help="days up to --until (default: 30)")
     p.add_argument("--format", choices=("text", "csv"), default="text")
     p.add_argument("--lang", choices=("en", "ru", "kk"), default="en", help="text report language")
-    p.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("run", parents=[content], help="run the Telegram bot")
     p.add_argument("--webhook", metavar="URL", help="run a webhook server for this public URL")

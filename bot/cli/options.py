@@ -1,0 +1,13 @@
+"""Command-line options that several `zanbot` commands share."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def database_option() -> argparse.ArgumentParser:
+    """Return a parent parser with `--database`, for the commands that open the database."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
+    return parent
