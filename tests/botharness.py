@@ -9,8 +9,8 @@ not sent, where a fixed wait would only hope so.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -47,29 +47,38 @@ async def running_bot(
     """Start the bot with long polling as `zanbot run` does, and stop it cleanly after."""
     storage = SQLiteStorage(config.database)
     app = build_application(config, library, storage, clock=clock)
+    started = False
+    try:
+        with tracking_handled(app):
+            async with app:  # initialize / shutdown
+                await on_startup(app)  # what run_polling's post_init does
+                started = True
+                await app.start()
+                assert app.updater is not None
+                await app.updater.start_polling(poll_interval=0.0, timeout=1)
+                try:
+                    yield app
+                finally:
+                    await app.updater.stop()
+                    await app.stop()
+    finally:
+        if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
+            await on_shutdown(app)
+
+
+@contextmanager
+def tracking_handled(app: Application) -> Iterator[None]:
+    """Record the updates `app` handles, for :func:`until_handled`, while in this block."""
     handled = _handled[id(app)] = set()
 
     async def mark_handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         handled.add(update.update_id)
 
     app.add_handler(TypeHandler(Update, mark_handled), group=LAST_GROUP)
-    started = False
     try:
-        async with app:  # initialize / shutdown
-            await on_startup(app)  # what run_polling's post_init does
-            started = True
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
-            try:
-                yield app
-            finally:
-                await app.updater.stop()
-                await app.stop()
+        yield
     finally:
         _handled.pop(id(app), None)
-        if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
-            await on_shutdown(app)
 
 
 async def until_handled(app: Application, *update_ids: int, timeout: float = 10.0) -> None:

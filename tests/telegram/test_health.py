@@ -18,12 +18,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from botharness import LAST_GROUP, TOKEN, delivery_pass, make_config, running_bot, until_handled
+from botharness import (
+    TOKEN,
+    delivery_pass,
+    make_config,
+    running_bot,
+    tracking_handled,
+    until_handled,
+)
 from conftest import NOW
 from fakebotapi import FakeBotAPI, wait_until
 from prometheus_client.parser import text_string_to_metric_families
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot.broadcasting.broadcasts import Broadcasts
 from bot.config import Config
@@ -305,28 +312,23 @@ async def webhook_bot(
     """Start the bot with a webhook server, as `app.run_webhook` does, and stop it after."""
     app = build_application(config, library, SQLiteStorage(config.database))
     app.bot_data["webhook"] = True  # what run_bot sets for --webhook
-    handled = app.bot_data["handled"] = set()
-
-    async def mark_handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        handled.add(update.update_id)
-
-    app.add_handler(TypeHandler(Update, mark_handled), group=LAST_GROUP)
-    async with app:
-        await on_startup(app)
-        try:
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_webhook(
-                listen="127.0.0.1", port=port, url_path="telegram", webhook_url=url,
-                allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-            )  # fmt: skip
+    with tracking_handled(app):
+        async with app:
+            await on_startup(app)
             try:
-                yield app
+                await app.start()
+                assert app.updater is not None
+                await app.updater.start_webhook(
+                    listen="127.0.0.1", port=port, url_path="telegram", webhook_url=url,
+                    allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+                )  # fmt: skip
+                try:
+                    yield app
+                finally:
+                    await app.updater.stop()
+                    await app.stop()
             finally:
-                await app.updater.stop()
-                await app.stop()
-        finally:
-            await on_shutdown(app)
+                await on_shutdown(app)
 
 
 async def test_webhook_mode_serves_the_endpoint_on_its_default_port(
@@ -350,8 +352,7 @@ async def test_webhook_mode_serves_the_endpoint_on_its_default_port(
             session.post(f"http://127.0.0.1:{hook}/telegram", json=payload) as response,
         ):
             assert response.status == 200
-        handled = app.bot_data["handled"]
-        await wait_until(lambda: update_id in handled, 10, message="the bot handled the update")
+        await until_handled(app, update_id)
         [answer] = api.messages(user.id)
         after = await metrics(port)
     assert "115-1" in answer["text"]
