@@ -9,8 +9,8 @@ not sent, where a fixed wait would only hope so.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,42 +43,43 @@ async def running_bot(
     library: Library,
     *,
     clock: Callable[[], datetime] | None = None,
+    webhook_url: str | None = None,
 ) -> AsyncIterator[Application]:
-    """Start the bot with long polling as `zanbot run` does, and stop it cleanly after."""
+    """Start the bot as `zanbot run` does, and stop it cleanly after: with long polling, or
+    with a webhook server on ``config.webhook_port`` for `webhook_url` (``--webhook URL``)."""
     storage = SQLiteStorage(config.database)
     app = build_application(config, library, storage, clock=clock)
-    started = False
-    try:
-        with tracking_handled(app):
-            async with app:  # initialize / shutdown
-                await on_startup(app)  # what run_polling's post_init does
-                started = True
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.0, timeout=1)
-                try:
-                    yield app
-                finally:
-                    await app.updater.stop()
-                    await app.stop()
-    finally:
-        if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
-            await on_shutdown(app)
-
-
-@contextmanager
-def tracking_handled(app: Application) -> Iterator[None]:
-    """Record the updates `app` handles, for :func:`until_handled`, while in this block."""
+    app.bot_data["webhook"] = webhook_url is not None  # what run_bot sets
     handled = _handled[id(app)] = set()
 
     async def mark_handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         handled.add(update.update_id)
 
     app.add_handler(TypeHandler(Update, mark_handled), group=LAST_GROUP)
+    started = False
     try:
-        yield
+        async with app:  # initialize / shutdown
+            await on_startup(app)  # what run_polling's post_init does
+            started = True
+            await app.start()
+            assert app.updater is not None
+            if webhook_url is None:
+                await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            else:
+                await app.updater.start_webhook(
+                    listen="127.0.0.1", port=config.webhook_port, url_path="telegram",
+                    webhook_url=webhook_url, allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False,
+                )  # fmt: skip
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
     finally:
         _handled.pop(id(app), None)
+        if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
+            await on_shutdown(app)
 
 
 async def until_handled(app: Application, *update_ids: int, timeout: float = 10.0) -> None:

@@ -11,7 +11,6 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,11 @@ from botharness import (
     delivery_pass,
     make_config,
     running_bot,
-    tracking_handled,
     until_handled,
 )
 from conftest import NOW
 from fakebotapi import FakeBotAPI, wait_until
 from prometheus_client.parser import text_string_to_metric_families
-from telegram import Update
-from telegram.ext import Application
 
 from bot.broadcasting.broadcasts import Broadcasts
 from bot.config import Config
@@ -39,7 +35,7 @@ from bot.knowledge.library import Library
 from bot.metrics import OUTCOMES
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram import health
-from bot.telegram.app import build_application, on_shutdown, on_startup
+from bot.telegram.app import build_application
 from bot.telegram.health import health_port, start_health, stop_health
 
 ADMIN = 950
@@ -305,32 +301,6 @@ async def test_a_port_that_was_set_and_is_taken_stops_the_start(
     assert "health" not in app.bot_data
 
 
-@asynccontextmanager
-async def webhook_bot(
-    config: Config, library: Library, port: int, url: str
-) -> AsyncIterator[Application]:
-    """Start the bot with a webhook server, as `app.run_webhook` does, and stop it after."""
-    app = build_application(config, library, SQLiteStorage(config.database))
-    app.bot_data["webhook"] = True  # what run_bot sets for --webhook
-    with tracking_handled(app):
-        async with app:
-            await on_startup(app)
-            try:
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_webhook(
-                    listen="127.0.0.1", port=port, url_path="telegram", webhook_url=url,
-                    allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-                )  # fmt: skip
-                try:
-                    yield app
-                finally:
-                    await app.updater.stop()
-                    await app.stop()
-            finally:
-                await on_shutdown(app)
-
-
 async def test_webhook_mode_serves_the_endpoint_on_its_default_port(
     api: FakeBotAPI, library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -339,7 +309,8 @@ async def test_webhook_mode_serves_the_endpoint_on_its_default_port(
     config = make_config(api, tmp_path / "bot.sqlite3", webhook_port=hook)
     assert config.health_port == 0
     user = api.user(4400)
-    async with webhook_bot(config, library, hook, "https://bot.example.kz/telegram") as app:
+    url = "https://bot.example.kz/telegram"
+    async with running_bot(config, library, webhook_url=url) as app:
         status, body = await healthz(port)
         assert (status, body["database"], body["matcher_ready"]) == (200, True, True)
         before = await metrics(port)
