@@ -53,6 +53,18 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def drop_lines(path: Path, fragment: str) -> None:
+    """Remove the lines of `path` that contain `fragment`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if fragment not in line]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def versions(root: Path, topic_id: str) -> tuple[Path, Path]:
+    """Return the ru and the kk file of a topic."""
+    return root / "ru" / f"{topic_id}.md", root / "kk" / f"{topic_id}.md"
+
+
 def line_of(path: Path, fragment: str) -> int:
     lines = path.read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, start=1) if fragment in line)
@@ -61,8 +73,7 @@ def line_of(path: Path, fragment: str) -> int:
 def test_a_figure_only_one_language_states_is_an_error_at_both_places(
     content_copy: Path,
 ) -> None:
-    ru = content_copy / "ru" / "crime-stats-pavlodar.md"
-    kk = content_copy / "kk" / "crime-stats-pavlodar.md"
+    ru, kk = versions(content_copy, "crime-stats-pavlodar")
     replace(kk, "64%", "65%")
     result = run_checks(content_copy)
     ru_line = line_of(ru, "64%")
@@ -74,8 +85,7 @@ def test_a_figure_only_one_language_states_is_an_error_at_both_places(
 
 
 def test_a_phone_number_or_link_missing_in_one_language_is_an_error(content_copy: Path) -> None:
-    ru = content_copy / "ru" / "uk-232-1-droppers.md"
-    kk = content_copy / "kk" / "uk-232-1-droppers.md"
+    ru, kk = versions(content_copy, "uk-232-1-droppers")
     replace(ru, "**102**", "**102** или **112**")
     replace(kk, "https://adilet.zan.kz/kaz/docs/K1400000226", "https://adilet.zan.kz/kaz/docs/X1")
     result = run_checks(content_copy)
@@ -84,8 +94,7 @@ def test_a_phone_number_or_link_missing_in_one_language_is_an_error(content_copy
 
 
 def test_relative_time_words_are_a_warning_with_their_line(content_copy: Path) -> None:
-    ru = content_copy / "ru" / "uk-115-1-stalking.md"
-    kk = content_copy / "kk" / "uk-115-1-stalking.md"
+    ru, kk = versions(content_copy, "uk-115-1-stalking")
     replace(ru, "По данным на весну 2026 года, в", "В этом году в")
     replace(kk, "2026 жылғы көктемдегі дерек бойынша", "Биыл")
     result = run_checks(content_copy)
@@ -97,22 +106,17 @@ def test_relative_time_words_are_a_warning_with_their_line(content_copy: Path) -
 
 def test_an_answer_on_a_law_without_its_official_text_is_an_error(content_copy: Path) -> None:
     ru = content_copy / "ru" / "uk-125-1-forced-marriage.md"
-    text = ru.read_text(encoding="utf-8")
-    lines = [x for x in text.splitlines() if "adilet.zan.kz" not in x]
-    ru.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    drop_lines(ru, "adilet.zan.kz")
     result = run_checks(content_copy)
     assert any("links its official text (adilet.zan.kz): none found" in m
                for _line, m in problems(result, ru))  # fmt: skip
 
 
 def test_sources_in_front_matter_count_as_the_official_text(content_copy: Path) -> None:
-    ru = content_copy / "ru" / "uk-125-1-forced-marriage.md"
-    kk = content_copy / "kk" / "uk-125-1-forced-marriage.md"
+    ru, kk = versions(content_copy, "uk-125-1-forced-marriage")
     link = "https://adilet.zan.kz/rus/docs/K1400000226"
     for path in (ru, kk):
-        text = path.read_text(encoding="utf-8")
-        lines = [x for x in text.splitlines() if "adilet.zan.kz" not in x]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        drop_lines(path, "adilet.zan.kz")
         replace(path, "category: articles\n", f"category: articles\nsources:\n  - {link}\n")
     result = run_checks(content_copy)
     assert not problems(result, ru) and not problems(result, kk)
