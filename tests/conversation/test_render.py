@@ -273,23 +273,23 @@ def test_titles_are_escaped(tmp_path: Path) -> None:
     assert rendered.startswith("<b>A &amp; &lt;B&gt;</b>")
 
 
-def test_template_values_in_a_body_are_escaped_once(tmp_path: Path) -> None:
+def hearing_topic(tmp_path: Path, place: str, body: str) -> Topic:
+    """A Russian hearing topic held at `place` (YAML), on 1 May 2026 at 10:00, with `body`."""
     text = (
         "---\nid: x\ntitle: T\ncategory: hearings\nquestions: [q]\nhearing:\n"
-        "  starts: '2026-05-01T10:00'\n  place: 'ДК \"Мир\" & зал'\n---\n"
-        "Место: {{ hearing.place }}\n"
+        f"  starts: '2026-05-01T10:00'\n  place: {place}\n---\n{body}\n"
     )
-    topic = parse_topic(tmp_path / "x.md", "ru", text)
+    return parse_topic(tmp_path / "x.md", "ru", text)
+
+
+def test_template_values_in_a_body_are_escaped_once(tmp_path: Path) -> None:
+    topic = hearing_topic(tmp_path, "'ДК \"Мир\" & зал'", "Место: {{ hearing.place }}")
     assert html_to_text(str(render_body(topic))) == 'Место: ДК "Мир" & зал'
 
 
 def test_template_values_in_a_body_are_rendered(tmp_path: Path) -> None:
-    text = (
-        "---\nid: x\ntitle: T\ncategory: hearings\nquestions: [q]\nhearing:\n"
-        "  starts: '2026-05-01T10:00'\n  place: Павлодар\n---\n"
-        "**Где:** {{ hearing.place }}, {{ hearing.starts | datetime('ru') }}\n"
-    )
-    topic = parse_topic(tmp_path / "x.md", "ru", text)
+    body = "**Где:** {{ hearing.place }}, {{ hearing.starts | datetime('ru') }}"
+    topic = hearing_topic(tmp_path, "Павлодар", body)
     assert spaces(render_body(topic)) == "<b>Где:</b> Павлодар, 1 мая 2026 г., 10:00"
 
 
