@@ -68,6 +68,16 @@ async def outbox(store: SQLiteStorage, broadcast_id: int) -> list[tuple[int, str
     return [(row[0], row[1]) for row in rows]
 
 
+async def first_start(
+    store: SQLiteStorage, content: Path, clock: Clock
+) -> tuple[Library, HearingNotices]:
+    """Load the content and make the first check, which records the hearings known then."""
+    library = Library(content)
+    notices = HearingNotices(store, library, now=clock)
+    await notices.check()
+    return library, notices
+
+
 async def test_first_start_records_existing_hearings_without_announcing(
     store: SQLiteStorage, content: Path, clock: Clock
 ) -> None:
@@ -82,8 +92,7 @@ async def test_first_start_records_existing_hearings_without_announcing(
 async def test_a_hearing_added_later_is_announced_once_in_each_language(
     store: SQLiteStorage, content: Path, clock: Clock
 ) -> None:
-    library = Library(content)
-    await HearingNotices(store, library, now=clock).check()
+    library, _notices = await first_start(store, content, clock)
     write_hearing(content, "h-may", "2026-05-20T15:00:00+05:00")
     assert library.reload() == []
 
@@ -103,9 +112,7 @@ async def test_a_hearing_added_later_is_announced_once_in_each_language(
 async def test_reminder_the_day_before_once(
     store: SQLiteStorage, content: Path, clock: Clock
 ) -> None:
-    library = Library(content)
-    notices = HearingNotices(store, library, now=clock)
-    await notices.check()
+    library, notices = await first_start(store, content, clock)
     starts = datetime(2026, 4, 28, 5, 0, tzinfo=UTC)
     clock.now = starts - timedelta(days=1, seconds=1)
     assert await notices.check() == []
@@ -121,9 +128,7 @@ async def test_reminder_the_day_before_once(
 async def test_a_moved_hearing_gets_a_new_reminder(
     store: SQLiteStorage, content: Path, clock: Clock
 ) -> None:
-    library = Library(content)
-    notices = HearingNotices(store, library, now=clock)
-    await notices.check()
+    library, notices = await first_start(store, content, clock)
     clock.now = datetime(2026, 4, 27, 14, 0, tzinfo=UTC)
     assert len(await notices.check()) == 1
     write_hearing(content, "h-april", "2026-04-28T18:00:00+05:00")
@@ -132,9 +137,7 @@ async def test_a_moved_hearing_gets_a_new_reminder(
 
 
 async def test_late_or_past_additions(store: SQLiteStorage, content: Path, clock: Clock) -> None:
-    library = Library(content)
-    notices = HearingNotices(store, library, now=clock)
-    await notices.check()
+    library, notices = await first_start(store, content, clock)
     write_hearing(content, "h-tomorrow", "2026-03-02T10:00:00+05:00")
     write_hearing(content, "h-gone", "2026-02-10T10:00:00+05:00")
     assert library.reload() == []
