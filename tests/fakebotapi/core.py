@@ -23,6 +23,7 @@ from .errors import BadRequest, Forbidden
 from .markup import _inline_keyboard
 from .params import UploadedFile
 from .state import FakeUser, StoredFile, _ChatState, _Injection, _Poller, _RateLimiter, _Signal
+from .text import parse_formatted_text
 
 _Handler = Callable[[Any, dict[str, Any], dict[str, UploadedFile]], Awaitable[Any]]
 _F = TypeVar("_F", bound=_Handler)
@@ -216,3 +217,19 @@ class Core:
             raise Forbidden("bot was blocked by the user")
         kind = self._chat(chat_id).chat.get("type", "group")
         raise Forbidden(f"bot was kicked from the {kind} chat")
+
+    def _parse_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parse the text of ``sendMessage`` or ``editMessageText``; return the message fields
+        it sets."""
+        parsed = parse_formatted_text(
+            params.get("text"),
+            params.get("parse_mode"),
+            entities=params.get("entities"),
+            strict_html=self.strict_html,
+        )
+        return {
+            "text": parsed.text,
+            "raw_text": str(params.get("text")),
+            "parse_mode": params.get("parse_mode"),
+            "entities": parsed.entities,
+        }

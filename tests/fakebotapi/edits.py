@@ -10,7 +10,6 @@ from .core import Core, api_method
 from .errors import MAX_CALLBACK_ANSWER_LENGTH, NOT_MODIFIED, QUERY_INVALID, BadRequest
 from .markup import _inline_keyboard, validate_reply_markup
 from .params import UploadedFile
-from .text import parse_formatted_text
 
 
 class Edits(Core):
@@ -23,28 +22,16 @@ class Edits(Core):
         message = self._edit_target(params)
         if message["text"] is None:
             raise BadRequest("there is no text in the message to edit")
-        parsed = parse_formatted_text(
-            params.get("text"),
-            params.get("parse_mode"),
-            entities=params.get("entities"),
-            strict_html=self.strict_html,
-        )
+        text = self._parse_text(params)
         # Telegram removes the inline keyboard when an edit does not repeat it.
         markup = validate_reply_markup(params.get("reply_markup"))
-        if (parsed.text, parsed.entities, markup) == (
+        if (text["text"], text["entities"], markup) == (
             message["text"],
             message["entities"],
             _inline_keyboard(message["reply_markup"]),
         ):
             raise BadRequest(NOT_MODIFIED)
-        message.update(
-            text=parsed.text,
-            raw_text=str(params.get("text")),
-            parse_mode=params.get("parse_mode"),
-            entities=parsed.entities,
-            reply_markup=markup,
-            params=params,
-        )
+        message.update(text, reply_markup=markup, params=params)
         return self._mark_edited(message)
 
     @api_method("editMessageReplyMarkup")

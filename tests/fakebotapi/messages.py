@@ -32,21 +32,13 @@ class Messages(Core):
     @api_method("sendMessage")
     async def _send_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         chat_id = self._require_chat(params)
-        parsed = parse_formatted_text(
-            params.get("text"),
-            params.get("parse_mode"),
-            entities=params.get("entities"),
-            strict_html=self.strict_html,
-        )
+        text = self._parse_text(params)
         markup, reply_to = self._admit_send("sendMessage", chat_id, params)
         message = self._store_bot_message(
             "sendMessage",
             chat_id,
             params,
-            text=parsed.text,
-            raw_text=str(params.get("text")),
-            parse_mode=params.get("parse_mode"),
-            entities=parsed.entities,
+            **text,
             reply_markup=markup,
             reply_to_message_id=reply_to,
         )
