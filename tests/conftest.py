@@ -1,10 +1,11 @@
-"""Shared fixtures: the bundled knowledge base, a fixed clock, a temporary database."""
+"""Shared fixtures: the bundled knowledge base, a fixed clock, a temporary database; and a
+clock the test moves."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,19 @@ from bot.storage.sqlite import SQLiteStorage
 DATA = Path(__file__).parent / "data"
 # A fixed "now" before the bundled hearing (28 April 2026), so it counts as upcoming.
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A wall clock the test sets (``now``) or moves (``advance``) by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import Clock
 
 from bot.broadcasting.broadcasts import Broadcasts
 from bot.broadcasting.notices import HearingNotices
@@ -15,14 +16,6 @@ from bot.storage.sqlite import SQLiteStorage
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TITLES = {"ru": "Слушания {id}", "kk": "Тыңдау {id}"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def write_hearing(root: Path, topic_id: str, starts: str) -> None:
@@ -57,7 +50,7 @@ async def store(storage: SQLiteStorage) -> AsyncIterator[SQLiteStorage]:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 async def outbox(store: SQLiteStorage, broadcast_id: int) -> list[tuple[int, str]]:

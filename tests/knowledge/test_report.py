@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
+from conftest import Clock
 
 from bot.i18n import use_locale
 from bot.knowledge.library import Library
@@ -28,14 +29,6 @@ EARLIER = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # outside the reported period
 SINCE, UNTIL = date(2026, 3, 1), date(2026, 3, 31)
 REFUND = ["как вернуть деньги за билет на самолет", "как вернуть деньги за билет на самолет?"]
 STALKER = "сосед-сталкер преследует сестру что ей делать"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = DAY
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def fill(store: SQLiteStorage, clock: Clock) -> None:
@@ -59,7 +52,7 @@ async def fill(store: SQLiteStorage, clock: Clock) -> None:
 
 @pytest.fixture
 async def report(tmp_path, library: Library) -> AsyncIterator[Report]:
-    clock = Clock()
+    clock = Clock(DAY)
     async with SQLiteStorage(tmp_path / "report.sqlite3", clock=clock) as store:
         await fill(store, clock)
         yield await build_report(store, library, since=SINCE, until=UNTIL)

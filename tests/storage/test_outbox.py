@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import Clock
 
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.outbox import ERROR_CHARS, Outbox, Row
@@ -13,17 +14,9 @@ from bot.storage.sqlite import SQLiteStorage
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

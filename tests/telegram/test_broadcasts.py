@@ -4,12 +4,12 @@ unmodified bot against the fake Bot API server (its flood control on where it ma
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from botharness import delivery_pass, make_config, running_bot
-from conftest import NOW
+from conftest import NOW, Clock
 from fakebotapi import FakeBotAPI, FakeUser, wait_until
 from telegram.ext import Application
 
@@ -22,16 +22,6 @@ from bot.storage.sqlite import SQLiteStorage
 
 ADMIN = 900
 HEARING = "hearing-paz-2026-04-28"
-
-
-class Clock:
-    """The bot's wall clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def buttons(message: dict) -> list[str]:
