@@ -79,21 +79,11 @@ def validate_reply_markup(markup: Any) -> dict[str, Any] | None:
     if not isinstance(markup, dict):
         raise BadRequest("object expected as reply markup")
     if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise BadRequest(
-                'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
-            )
-        for row in rows:
+        for row in _rows(markup, "inline_keyboard", "InlineKeyboardMarkup"):
             for button in row:
                 _validate_inline_button(button)
     elif "keyboard" in markup:
-        rows = markup["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise BadRequest(
-                'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays'
-            )
-        for row in rows:
+        for row in _rows(markup, "keyboard", "ReplyKeyboardMarkup"):
             for button in row:
                 text = button.get("text") if isinstance(button, dict) else button
                 if not isinstance(text, str) or not text.strip():
@@ -103,6 +93,14 @@ def validate_reply_markup(markup: Any) -> dict[str, Any] | None:
     elif not ({"remove_keyboard", "force_reply"} & markup.keys()):
         raise BadRequest("can't parse reply keyboard markup JSON object")
     return markup
+
+
+def _rows(markup: dict[str, Any], field: str, kind: str) -> list[list[Any]]:
+    """Return a keyboard's rows of buttons; Telegram's error unless they are an Array of Arrays."""
+    rows = markup[field]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise BadRequest(f'field "{field}" of the {kind} should be an Array of Arrays')
+    return rows
 
 
 def _inline_keyboard(markup: dict[str, Any] | None) -> dict[str, Any] | None:
