@@ -68,6 +68,13 @@ async def create(config: Config, clock: Clock | None = None, **fields: object) -
     return broadcast_id
 
 
+async def announce(config: Config, app: Application, **fields: object) -> int:
+    """Create a broadcast that is due now and wake the delivery worker to send it."""
+    broadcast_id = await create(config, **fields)
+    worker(app).wake()
+    return broadcast_id
+
+
 async def outbox_states(config: Config) -> dict[str, int]:
     async with SQLiteStorage(config.database) as storage:
         rows = await storage.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
@@ -120,8 +127,7 @@ async def test_broadcast_at_the_default_30_per_second_gets_no_429(
     admin = limited.user(ADMIN)
     async with running_bot(config, library, clock=lambda: NOW) as app:
         users = await add_subscribers(config, limited, range(1, 46))
-        await create(config)
-        worker(app).wake()
+        await announce(config, app)
         await limited.wait_for(admin, timeout=20)
     assert sent_to(limited, users) == [1] * 45
     assert (limited.too_many_requests, limited.errors) == (0, [])
@@ -136,8 +142,7 @@ async def test_answers_keep_flowing_while_a_broadcast_runs(
     admin = limited.user(ADMIN)
     async with running_bot(config, library, clock=lambda: NOW) as app:
         users = await add_subscribers(config, limited, range(1, 61))
-        await create(config)
-        worker(app).wake()
+        await announce(config, app)
         await until_sent(limited, users, 10)
         asker = limited.user(5000)
         await limited.send_text(asker, "что такое сталкинг")
@@ -160,11 +165,9 @@ async def test_hundreds_of_users_blocked_ones_marked_and_never_retried(
         blocked = [users[7], users[150], users[299]]
         for user in blocked:
             fast.block(user.id)  # without telling the bot: the sends find out
-        await create(config)
-        worker(app).wake()
+        await announce(config, app)
         await fast.wait_for(admin, timeout=20)
-        await create(config, text_ru="Второе")  # the blocked users are no longer recipients
-        worker(app).wake()
+        await announce(config, app, text_ru="Второе")  # the blocked users are no longer recipients
         await fast.wait_for(admin, timeout=20)
     blocked_ids = {user.id for user in blocked}
     tries = [p for p in fast.requests_for("sendMessage") if int(p["chat_id"]) in blocked_ids]
@@ -184,8 +187,7 @@ async def test_stopping_mid_way_then_restarting_delivers_each_message_once(
     admin = fast.user(ADMIN)
     async with running_bot(config, library, clock=lambda: NOW) as app:
         users = await add_subscribers(config, fast, range(1, 301))
-        await create(config)
-        worker(app).wake()
+        await announce(config, app)
         await until_sent(fast, users, 60)
         await worker(app).stop()  # cancel the worker task…
         stopped_at = sum(sent_to(fast, users))
