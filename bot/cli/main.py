@@ -7,7 +7,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -57,25 +57,52 @@ def _question(raw: bytes) -> str:
     return data["text"].encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def cmd_match(args: argparse.Namespace, config: Config) -> int:
-    matcher = _library(args, config).matcher
+def _answer_lines(answer: Callable[[str], dict[str, object]]) -> int:
+    """Answer each JSON line {"text": ...} of stdin with one JSON line; a bad line gets
+    {"error", "line"} (and a note on stderr) and the rest go on."""
     out = sys.stdout
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         if not raw.strip():
             continue
         try:
-            text = _question(raw)
-            match = matcher.match(text)
+            row = answer(_question(raw))
         except Exception as exc:  # one bad line must not end a long batch: report, go on
             print(f"stdin:{number}: {exc}", file=sys.stderr)
             print(json.dumps({"error": str(exc), "line": number}), file=out, flush=True)
             continue
+        print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
+    return 0
+
+
+def cmd_match(args: argparse.Namespace, config: Config) -> int:
+    matcher = _library(args, config).matcher
+
+    def answer(text: str) -> dict[str, object]:
+        match = matcher.match(text)
         candidates = [{"topic": c.topic, "score": c.score} for c in match.candidates]
         row = {"text": text, "lang": match.lang, "topic": match.topic, "candidates": candidates}
         if match.article is not None:
             row["article"] = {"code": match.article.code, "number": match.article.number}
-        print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
-    return 0
+        return row
+
+    return _answer_lines(answer)
+
+
+def cmd_fraud_check(args: argparse.Namespace, config: Config) -> int:
+    from bot.conversation.fraud import check
+
+    snapshot = _library(args, config).snapshot
+    if snapshot.fraud is None:
+        print("zanbot: no fraud-signs.yaml in the content: the fraud check is off", file=sys.stderr)
+        return 1
+    signs, detector = snapshot.fraud, snapshot.matcher.detector
+
+    def answer(text: str) -> dict[str, object]:
+        findings = check(text, detector.detect(text), signs)
+        return {"text": text, "lang": findings.lang, "fraud": findings.fraud,
+                "signs": findings.ids}  # fmt: skip
+
+    return _answer_lines(answer)
 
 
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
@@ -215,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("match", parents=[content], help='match JSON lines {"text": ...} from stdin')
     p.set_defaults(func=cmd_match)
+    help_ = 'signs of fraud in JSON lines {"text": ...} from stdin'
+    p = sub.add_parser("fraud-check", parents=[content], help=help_)
+    p.set_defaults(func=cmd_fraud_check)
     p = sub.add_parser("eval", parents=[content], help="measure the matcher on a TSV file")
     p.add_argument("file", type=Path)
     p.add_argument("--quiet", action="store_true", help="do not list the misses")

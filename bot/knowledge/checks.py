@@ -29,6 +29,7 @@ from bot.conversation.render import (
 from bot.i18n import LANGS, use_locale
 from bot.knowledge.confusion import matcher_problems
 from bot.knowledge.facts import parity_problems, wording_problems
+from bot.knowledge.fraudsigns import load_fraud_signs
 from bot.knowledge.loader import default_content_dir, group_by_id, load_knowledge_base
 from bot.knowledge.topics import (
     OUT_OF_SCOPE,
@@ -208,6 +209,7 @@ def run_checks(
     problems = _structure_problems(kb) + parity_problems(kb, starts)
     for topic in sorted(kb, key=lambda t: (t.lang, t.id)):
         problems += _topic_problems(topic, kb, now) + wording_problems(topic, starts[topic.path])
+    problems += load_fraud_signs(root, kb)[1]  # content/fraud-signs.yaml, when there is one
     # What the trained matcher makes of the examples is worth a look once nothing is broken.
     if not any(p.severity == "error" for p in problems):
         problems += matcher_problems(kb, Matcher.from_knowledge_base(kb, store=store))

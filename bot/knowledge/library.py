@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.knowledge.fraudsigns import FraudSigns, load_fraud_signs
 from bot.knowledge.loader import default_content_dir, load_knowledge_base
 from bot.knowledge.topics import ContentError, KnowledgeBase, Problem
 from bot.matching.matcher import Matcher
@@ -25,11 +26,12 @@ class Snapshot:
     fingerprint: tuple[tuple[str, int, int], ...]
     version: str = ""  # content_version() of the files it was loaded from
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    fraud: FraudSigns | None = None  # content/fraud-signs.yaml; None: the fraud check is off
 
 
 def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Return (name, size, mtime) of every content file, to notice edits cheaply."""
-    files = sorted(p for p in root.glob("*/*.md") if p.is_file())
+    files = sorted(p for p in [*root.glob("*/*.md"), *root.glob("*.yaml")] if p.is_file())
     return tuple((str(p.relative_to(root)), (s := p.stat()).st_size, s.st_mtime_ns) for p in files)
 
 
@@ -37,7 +39,7 @@ def content_version(root: Path) -> str:
     """Return a short hash of the content files' names and bytes: the same content gives the
     same version on every machine (unlike the fingerprint, which has modification times)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.glob("*/*.md") if p.is_file()):
+    for path in sorted(p for p in [*root.glob("*/*.md"), *root.glob("*.yaml")] if p.is_file()):
         digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:12]
@@ -59,7 +61,11 @@ class Library:
         stamp = fingerprint(self.root) if self.root.is_dir() else ()
         version = content_version(self.root) if self.root.is_dir() else ""
         kb = load_knowledge_base(self.root)
-        return Snapshot(kb, Matcher.from_knowledge_base(kb, store=self.store), stamp, version)
+        fraud, problems = load_fraud_signs(self.root, kb)
+        if problems:
+            raise ContentError(problems)
+        matcher = Matcher.from_knowledge_base(kb, store=self.store)
+        return Snapshot(kb, matcher, stamp, version, fraud=fraud)
 
     @property
     def snapshot(self) -> Snapshot:

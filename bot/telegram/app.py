@@ -170,6 +170,9 @@ def build_application(
     ):
         add(CommandHandler(names, callback, filters=private & new))
     add(CallbackQueryHandler(handlers.button, pattern=callbacks.pattern(*CITIZEN_ACTIONS)))
+    # "Is this a scam?": a forwarded message is checked for signs of fraud, never answered.
+    forwarded = private & new & filters.FORWARDED & (filters.TEXT | filters.CAPTION)
+    add(MessageHandler(forwarded, handlers.forwarded))
     add(MessageHandler(private & new & filters.COMMAND, handlers.unknown_command))
     add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, handlers.text))
     add(ChatMemberHandler(handlers.member_status, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -63,6 +63,20 @@ class UserActions(Core):
             content["entities"] = entities
         return self._user_message(user, user.id, content)
 
+    async def send_forwarded(
+        self, user: FakeUser, text: str, origin: str | dict[str, Any] = "Someone"
+    ) -> int:
+        """The user forwards a text message into the private chat. `origin` is the original
+        sender: a name (a user who hides their account, "hidden_user") or a MessageOrigin
+        dict as the Bot API sends it."""
+        if isinstance(origin, str):
+            origin = {"type": "hidden_user", "sender_user_name": origin}
+        forward_origin = {"date": int(time.time()) - 3600, **origin}
+        content: dict[str, Any] = {"text": text, "forward_origin": forward_origin}
+        if entities := _detect_entities(text):
+            content["entities"] = entities
+        return self._user_message(user, user.id, content)
+
     async def send_command(self, user: FakeUser, command: str, payload: str | None = None) -> int:
         """The user sends ``/command [payload]`` (with a bot_command entity)."""
         command = command if command.startswith("/") else f"/{command}"

@@ -18,7 +18,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
-from bot.conversation import pages
+from bot.conversation import fraud, pages
 from bot.conversation.assistant import Assistant, Reply
 from bot.conversation.buttons import Buttons
 from bot.conversation.callbacks import Feedback, decode
@@ -169,6 +169,9 @@ class Handlers:
         if verdict is Verdict.WARN:
             await send(message, pages.slow_down_page(lang))
             return
+        if fraud.looks_pasted(message.text, self.assistant.library.snapshot.fraud):
+            await self._check_fraud(message, message.text, lang)
+            return
         reply, match = self.assistant.ask(message.text, lang)
         self.metrics.question(match.decision, match.lang)
         if match.decision != "empty":
@@ -178,6 +181,27 @@ class Handlers:
         await send(message, reply)
         if match.decision != "empty":
             self.metrics.answered(time.monotonic() - received)
+
+    async def forwarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A forwarded message: list the signs of fraud in it (never stored nor counted)."""
+        message, user = update.effective_message, update.effective_user
+        text = (message.text or message.caption) if message else None
+        if message is None or user is None or not text:
+            return
+        verdict = self.flood.check(user.id)
+        if verdict is Verdict.DROP:
+            return
+        lang = await self.use_user_language(update)
+        if verdict is Verdict.WARN:
+            await send(message, pages.slow_down_page(lang))
+            return
+        await self._check_fraud(message, text, lang)
+
+    async def _check_fraud(self, message: Message, text: str, lang: str) -> None:
+        reply = fraud.answer(self.assistant, text, lang)
+        if reply is None:  # no content/fraud-signs.yaml: answer it as a question
+            reply, _match = self.assistant.ask(text, lang)
+        await send(message, reply)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
