@@ -1,5 +1,5 @@
-"""Shared fixtures: the bundled knowledge base, a fixed clock, a temporary database; and a
-clock the test moves."""
+"""Shared fixtures: the bundled knowledge base, a fixed clock, a temporary database, a fake
+Bot API server; and a clock the test moves."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fakebotapi import FakeBotAPI
 
 from bot.conversation.assistant import Assistant
 from bot.knowledge.library import Library
@@ -66,3 +67,10 @@ def content_copy(tmp_path: Path) -> Path:
 async def storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
     async with SQLiteStorage(tmp_path / "zanbot.sqlite3") as store:
         yield store
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server with no flood control, for the bot to talk to."""
+    async with FakeBotAPI() as server:
+        yield server

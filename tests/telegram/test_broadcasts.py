@@ -110,12 +110,6 @@ async def fast() -> AsyncIterator[FakeBotAPI]:
         yield server
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
 # Delivery within Telegram's limits
 
 

@@ -30,12 +30,6 @@ async def start_in(api: FakeBotAPI, user, lang: str) -> None:
 
 
 @pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 def config(api: FakeBotAPI, tmp_path: Path):
     # Tests type faster than people: a generous burst, except in the flood test below.
     return make_config(api, tmp_path / "bot.sqlite3", flood_burst=50)

@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -87,12 +86,6 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 def ok_requests(samples: Samples, method: str) -> float:
     return value(samples, "zanbot_telegram_requests_total", method=method, result="ok")
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
 
 
 def expected_questions(library: Library) -> dict[tuple[str, str], int]:

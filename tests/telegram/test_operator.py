@@ -14,12 +14,6 @@ from bot.knowledge.library import Library
 OPERATOR_RU = "прокуратура Павлодарской области"
 
 
-@pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
 @pytest.mark.parametrize(
     ("operator_kk", "kk_names"),
     [("Павлодар облысының прокуратурасы", True), ("", False)],

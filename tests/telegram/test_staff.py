@@ -7,18 +7,11 @@ from pathlib import Path
 import pytest
 from botharness import make_config, running_bot
 from conftest import NOW
-from fakebotapi import FakeBotAPI
 
 from bot.knowledge.library import Library
 
 ADMIN, CITIZEN = 777, 778
 TOPIC = "ru/emergency-contacts.md"
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture
