@@ -161,13 +161,8 @@ class Handlers:
         if message is None or user is None or message.text is None:
             return
         received = time.monotonic()
-        # Check the flood first: a dropped message costs no database write.
-        verdict = self.flood.check(user.id)
-        if verdict is Verdict.DROP:
-            return
-        lang = await self.use_user_language(update)
-        if verdict is Verdict.WARN:
-            await send(message, pages.slow_down_page(lang))
+        lang = await self._admit(update, message, user.id)
+        if lang is None:
             return
         if fraud.looks_pasted(message.text, self.assistant.library.snapshot.fraud):
             await self._check_fraud(message, message.text, lang)
@@ -188,14 +183,22 @@ class Handlers:
         text = (message.text or message.caption) if message else None
         if message is None or user is None or not text:
             return
-        verdict = self.flood.check(user.id)
+        lang = await self._admit(update, message, user.id)
+        if lang is not None:
+            await self._check_fraud(message, text, lang)
+
+    async def _admit(self, update: Update, message: Message, user_id: int) -> str | None:
+        """Apply the flood control to a message the bot would answer: return the user's
+        language, or None when the message is dropped or a slow-down warning answers it."""
+        # Check the flood first: a dropped message costs no database write.
+        verdict = self.flood.check(user_id)
         if verdict is Verdict.DROP:
-            return
+            return None
         lang = await self.use_user_language(update)
         if verdict is Verdict.WARN:
             await send(message, pages.slow_down_page(lang))
-            return
-        await self._check_fraud(message, text, lang)
+            return None
+        return lang
 
     async def _check_fraud(self, message: Message, text: str, lang: str) -> None:
         reply = fraud.answer(self.assistant, text, lang)
