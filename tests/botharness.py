@@ -14,8 +14,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from fakebotapi import FakeBotAPI, wait_until
+from fakebotapi import FakeBotAPI, FakeUser, wait_until
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -94,6 +95,14 @@ async def until_handled(app: Application, *update_ids: int, timeout: float = 10.
         timeout,
         message=lambda: f"the bot handled updates {sorted(set(update_ids) - handled)}",
     )
+
+
+async def press_for_edit(
+    api: FakeBotAPI, user: FakeUser, message: dict[str, Any], data: str
+) -> dict[str, Any]:
+    """Press the button `data` on a bot message; return the message once the bot edits it."""
+    await api.press(user, message, data)
+    return await api.wait_for_edit(user, message["message_id"])
 
 
 @dataclass

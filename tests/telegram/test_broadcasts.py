@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from botharness import delivery_pass, make_config, running_bot
+from botharness import delivery_pass, make_config, press_for_edit, running_bot
 from conftest import NOW, Clock
 from fakebotapi import FakeBotAPI, FakeUser, wait_until
 from telegram.ext import Application
@@ -219,8 +219,7 @@ async def test_scheduled_broadcast_goes_out_at_its_time_and_cancel_stops_one(
         await api.send_command(admin, "/broadcasts")
         [listing] = await api.wait_for(admin)
         assert buttons(listing) == [f"bcx:{doomed}"]
-        await api.press(admin, listing, f"bcx:{doomed}")
-        edited = await api.wait_for_edit(admin, listing["message_id"])
+        edited = await press_for_edit(api, admin, listing, f"bcx:{doomed}")
         assert buttons(edited) == []
         clock.now = NOW + timedelta(hours=3)
         await delivery_pass(worker(app))  # the cancelled one would be due by now
@@ -253,8 +252,7 @@ async def test_admin_composes_previews_and_schedules_a_broadcast(
         assert buttons(prompt) == ["bc:single", "bc:cancel"]
         await api.send_text(admin, "**Назар аударыңыз**: алаяқтар")
         [audience] = await api.wait_for(admin)
-        await api.press(admin, audience, "to:fraud")
-        when = await api.wait_for_edit(admin, audience["message_id"])
+        when = await press_for_edit(api, admin, audience, "to:fraud")
         assert buttons(when) == ["bc:now", "bc:cancel"]
 
         for typed in ("завтра", "2026-03-01 13:00"):  # unreadable; in the past (14:00 there)
@@ -268,8 +266,7 @@ async def test_admin_composes_previews_and_schedules_a_broadcast(
         )
         assert kazakh["raw_text"] == "<b>Назар аударыңыз</b>: алаяқтар"
         assert "3" in summary["text"] and "2026-03-01 15:00" in summary["text"]
-        await api.press(admin, summary, "bc:confirm")
-        await api.wait_for_edit(admin, summary["message_id"])
+        await press_for_edit(api, admin, summary, "bc:confirm")
         assert await delivery_pass(worker(app)) == 0  # scheduled for 15:00; 14:00 there now
         assert api.messages(ru_users[0]) == []
 
@@ -306,12 +303,10 @@ async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
         await api.send_text(admin, "**Назар**: жаңа нөмір")
         [audience] = await api.wait_for(admin)
         assert "to:everyone" in buttons(audience)
-        await api.press(admin, audience, "to:everyone")
-        when = await api.wait_for_edit(admin, audience["message_id"])
+        when = await press_for_edit(api, admin, audience, "to:everyone")
         await api.press(admin, when, "bc:now")
         *_previews, summary = await api.wait_for(admin, count=3)
-        await api.press(admin, summary, "bc:confirm")
-        await api.wait_for_edit(admin, summary["message_id"])
+        await press_for_edit(api, admin, summary, "bc:confirm")
         [report] = await api.wait_for(admin)  # no subscribers: delivered at once
 
         await api.send_command(admin, "/broadcast")  # a new draft, then /forget
@@ -320,21 +315,18 @@ async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
         await api.wait_for(admin)
         await api.send_command(admin, "/forget")  # asks first; the draft waits for the answer
         [confirm] = await api.wait_for(admin)
-        await api.press(admin, confirm, "forget:no")
-        kept = await api.wait_for_edit(admin, confirm["message_id"])
+        kept = await press_for_edit(api, admin, confirm, "forget:no")
         [carry_on] = await api.wait_for(admin)
         await api.send_text(admin, "Жоба")  # the Kazakh text: the flow goes on from its step
         [audience] = await api.wait_for(admin)
-        await api.press(admin, audience, "to:everyone")
-        when = await api.wait_for_edit(admin, audience["message_id"])
+        when = await press_for_edit(api, admin, audience, "to:everyone")
         await api.press(admin, when, "bc:now")
         preview_ru, preview_kk, _summary = await api.wait_for(admin, count=3)
 
         await api.send_command(admin, "/forget")  # at the last step, and this time "yes"
         [confirm] = await api.wait_for(admin)
         assert "forget:yes" in buttons(confirm)
-        await api.press(admin, confirm, "forget:yes")
-        await api.wait_for_edit(admin, confirm["message_id"])
+        await press_for_edit(api, admin, confirm, "forget:yes")
         await api.send_text(admin, "что такое сталкинг")  # the flow has ended: a question
         [answer] = await api.wait_for(admin)
     async with SQLiteStorage(config.database) as storage:
@@ -389,8 +381,7 @@ async def test_a_button_of_an_earlier_step_says_so_and_leaves_the_flow_alone(
         stripped = await api.wait_for_edit(admin, first["message_id"])
         await api.send_text(admin, "Мәтін")  # the flow is still at the Kazakh step
         [audience] = await api.wait_for(admin)
-        await api.press(admin, audience, "bc:cancel")
-        await api.wait_for_edit(admin, audience["message_id"])
+        await press_for_edit(api, admin, audience, "bc:cancel")
         pressed = await api.press(admin, second, "bc:single")  # a flow that has ended
         ended = await api.wait_for_callback_answer(pressed)
         await api.wait_for_edit(admin, second["message_id"])
@@ -456,18 +447,14 @@ async def test_subscriptions_toggle_in_place_and_unsubscribe_turns_all_off(
         await api.send_command(user, "/menu")
         [menu] = await api.wait_for(user)
         assert buttons(menu)[-1] == "subs"
-        await api.press(user, menu, "subs")
-        page = await api.wait_for_edit(user, menu["message_id"])
+        page = await press_for_edit(api, user, menu, "subs")
         assert buttons(page) == ["sub:fraud", "sub:laws", "sub:hearings", "sub:all", "menu"]
-        await api.press(user, page, "sub:fraud")
-        page = await api.wait_for_edit(user, menu["message_id"])
-        await api.press(user, page, "sub:hearings")
-        page = await api.wait_for_edit(user, menu["message_id"])
+        page = await press_for_edit(api, user, page, "sub:fraud")
+        page = await press_for_edit(api, user, page, "sub:hearings")
         assert "".join(labels(page)).count("✅") == 2
         async with SQLiteStorage(config.database) as storage:
             assert await storage.subscriptions(77) == {"fraud", "hearings"}
-        await api.press(user, page, "sub:fraud")
-        page = await api.wait_for_edit(user, menu["message_id"])
+        page = await press_for_edit(api, user, page, "sub:fraud")
         assert "".join(labels(page)).count("✅") == 1
 
         await api.send_command(user, "/unsubscribe")

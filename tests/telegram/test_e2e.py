@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from botharness import make_config, running_bot, until_handled
+from botharness import make_config, press_for_edit, running_bot, until_handled
 from conftest import NOW
 from fakebotapi import FakeBotAPI
 from telegram.ext import Application
@@ -85,8 +85,7 @@ async def test_feedback_is_stored_once_and_buttons_removed(api, bot, config):
     user = api.user(1002)
     await api.send_text(user, "что такое дропперство")
     [answer] = await api.wait_for(user.id)
-    await api.press(user, answer, "fb:uk-232-1-droppers:1")
-    edited = await api.wait_for_edit(user.id, answer["message_id"])
+    edited = await press_for_edit(api, user, answer, "fb:uk-232-1-droppers:1")
     assert not any(data.startswith("fb:") for _, data in buttons(edited))
     async with SQLiteStorage(config.database) as storage:
         summary = await storage.feedback_summary(
@@ -155,8 +154,7 @@ async def test_forget_deletes_everything_after_confirmation(api, bot, config):
     await api.send_command(user, "/forget")
     [confirm] = await api.wait_for(user.id)
     assert [data for _, data in buttons(confirm)] == ["forget:yes", "forget:no"]
-    await api.press(user, confirm, "forget:yes")
-    await api.wait_for_edit(user.id, confirm["message_id"])
+    await press_for_edit(api, user, confirm, "forget:yes")
     async with SQLiteStorage(config.database) as storage:
         assert await storage.get_user(user.id) is None
         assert await storage.export_user(user.id) == {}
@@ -173,12 +171,10 @@ async def test_menu_navigation_edits_one_message(api, bot, library):
     user = api.user(1008)
     await api.send_command(user, "/menu")
     [menu] = await api.wait_for(user.id)
-    await api.press(user, menu, "cat:articles")
-    edited = await api.wait_for_edit(user.id, menu["message_id"])
+    edited = await press_for_edit(api, user, menu, "cat:articles")
     topics = [data for _, data in buttons(edited) if data.startswith("t:")]
     assert topics and buttons(edited)[-1][1] == "menu"
-    await api.press(user, edited, "menu")
-    back = await api.wait_for_edit(user.id, menu["message_id"])
+    back = await press_for_edit(api, user, edited, "menu")
     assert any(data == "cat:articles" for _, data in buttons(back))
     assert api.errors == []
 
