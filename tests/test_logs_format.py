@@ -129,10 +129,12 @@ async def test_a_debug_conversation_logs_only_json_lines(
         config = make_config(api, tmp_path / "bot.sqlite3", log_level="DEBUG", log_format="json")
         user = api.user(4002, language_code="ru")
         async with running_bot(config, library):
-            await api.send_text(user, f"мне звонили, я назвал карту {CARD}, ИИН {IIN}")
+            sent = await api.send_text(user, f"мне звонили, я назвал карту {CARD}, ИИН {IIN}")
             await api.wait_for(user.id, count=1)
     entries = lines(log)
     assert any(str(e["logger"]).startswith("telegram") for e in entries)
+    # The bot's records while it handled that update carry its id.
+    assert any(e.get("update_id") == sent for e in entries)
     assert all(set(e) >= KEYS for e in entries)
     written = log.getvalue()
     for secret in (CARD, IIN, TOKEN):

@@ -174,7 +174,7 @@ def _day(text: str) -> date:
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
 
     from bot.knowledge.report import (
-        Report,
+        UsageReport,
         build_report,
         format_report_csv,
         format_report_text,
@@ -195,7 +195,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         return 1
     library = _library(args, config)
 
-    async def collect() -> Report:
+    async def collect() -> UsageReport:
         async with SQLiteStorage(database) as storage:
             return await build_report(storage, library, since=since, until=until)
 

@@ -1,5 +1,5 @@
 """The staff report: what people asked, what the bot answered, what it could not, what they
-disliked. Built once as a `Report`, shown by `zanbot report` and the Telegram /report command.
+disliked. Built once as a `UsageReport`, shown by `zanbot report` and the Telegram /report command.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class FeedbackStats:
 
 
 @dataclass(frozen=True)
-class Report:
+class UsageReport:
     since: date
     until: date
     languages: tuple[LanguageStats, ...]
@@ -137,7 +137,9 @@ def group_questions(
     return sorted(groups, key=lambda g: -g.size)  # stable: equal sizes keep first-seen order
 
 
-async def build_report(storage: Storage, library: Library, *, since: date, until: date) -> Report:
+async def build_report(
+    storage: Storage, library: Library, *, since: date, until: date
+) -> UsageReport:
     """Collect the report for the UTC days since..until, both inclusive."""
     snapshot = library.snapshot  # one knowledge base and matcher for the whole report
     kb = snapshot.kb
@@ -155,10 +157,11 @@ async def build_report(storage: Storage, library: Library, *, since: date, until
         if bad
     ]
     feedback.sort(key=lambda f: (-f.not_helpful, -f.share, f.topic, f.lang))
-    return Report(since, until, tuple(languages), tuple(topics), tuple(groups), tuple(feedback))
+    found = (tuple(languages), tuple(topics), tuple(groups), tuple(feedback))
+    return UsageReport(since, until, *found)
 
 
-def format_report_text(report: Report, *, limit: int = 20) -> str:
+def format_report_text(report: UsageReport, *, limit: int = 20) -> str:
     """Return the report as plain text in the current locale, at most `limit` rows per list."""
     locale = current_locale()
     title = _("Zanbot report {since} — {until} (UTC days)")
@@ -196,7 +199,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def format_report_csv(report: Report) -> str:
+def format_report_csv(report: UsageReport) -> str:
     """Return the report as one CSV table, one row per line of any section.
 
     Columns: section, since, until, lang, topic, title, count, answered, helpful,

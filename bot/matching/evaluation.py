@@ -51,7 +51,7 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class Evaluation:
     outcomes: list[Outcome] = field(default_factory=list)
 
     @staticmethod
@@ -137,9 +137,9 @@ def read_cases(path: Path | str) -> list[Case]:
     return cases
 
 
-def evaluate(cases: Iterable[Case], predict: Callable[[str], Prediction]) -> Report:
+def evaluate(cases: Iterable[Case], predict: Callable[[str], Prediction]) -> Evaluation:
     """Run `predict` over every case."""
-    report = Report()
+    report = Evaluation()
     for case in cases:
         report.outcomes.append(Outcome(case, *predict(case.text)))
     return report

@@ -19,6 +19,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -32,7 +33,7 @@ from bot.conversation.buttons import Buttons
 from bot.conversation.callbacks import CITIZEN_ACTIONS
 from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
-from bot.logs import configure_logging
+from bot.logs import bind_update_id, configure_logging
 from bot.metrics import Metrics
 from bot.storage.admins import Admins
 from bot.storage.connection import SQLiteDatabase
@@ -152,6 +153,11 @@ def build_application(
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # edited messages are ignored on purpose
     add = app.add_handler
+
+    async def mark_logs(update: Update, context: object) -> None:
+        bind_update_id(update.update_id)  # every log record of this update carries its id
+
+    add(TypeHandler(Update, mark_logs), group=-1)  # a group of its own: all else still runs
     # The announcement composer is a ConversationHandler: while an admin is in it, it takes
     # their text and commands (/cancel, /forget) before the handlers below do: the first
     # match in a group wins.

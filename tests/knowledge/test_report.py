@@ -15,8 +15,8 @@ from bot.knowledge.library import Library
 from bot.knowledge.report import (
     FeedbackStats,
     LanguageStats,
-    Report,
     TopicStats,
+    UsageReport,
     build_report,
     format_report_csv,
     format_report_text,
@@ -51,7 +51,7 @@ async def fill(store: SQLiteStorage, clock: Clock) -> None:
 
 
 @pytest.fixture
-async def report(tmp_path, library: Library) -> AsyncIterator[Report]:
+async def report(tmp_path, library: Library) -> AsyncIterator[UsageReport]:
     clock = Clock(DAY)
     async with SQLiteStorage(tmp_path / "report.sqlite3", clock=clock) as store:
         await fill(store, clock)
@@ -64,26 +64,26 @@ def title(library: Library, topic: str, lang: str) -> str:
     return found.title
 
 
-async def test_questions_per_language(report: Report) -> None:
+async def test_questions_per_language(report: UsageReport) -> None:
     assert report.languages == (LanguageStats("kk", 1, 0), LanguageStats("ru", 3, 2))
     assert (report.total, round(report.total.share, 2)) == (LanguageStats("all", 4, 2), 0.5)
 
 
-async def test_answers_per_topic_with_titles(report: Report, library: Library) -> None:
+async def test_answers_per_topic_with_titles(report: UsageReport, library: Library) -> None:
     assert report.topics == (
         TopicStats("uk-115-1-stalking", "ru", title(library, "uk-115-1-stalking", "ru"), 2),
         TopicStats("fraud-victim-steps", "kk", title(library, "fraud-victim-steps", "kk"), 1),
     )
 
 
-async def test_unanswered_grouped_by_similarity(report: Report) -> None:
+async def test_unanswered_grouped_by_similarity(report: UsageReport) -> None:
     groups = [(g.size, g.lang, g.examples) for g in report.groups]
     assert groups[0] == (3, "ru", tuple(REFUND))
     assert sorted(g.size for g in report.groups) == [1, 1, 1, 3]
     assert "старый вопрос вне периода" not in [e for g in report.groups for e in g.examples]
 
 
-async def test_group_closest_topic(report: Report, library: Library) -> None:
+async def test_group_closest_topic(report: UsageReport, library: Library) -> None:
     (group,) = [g for g in report.groups if g.examples == (STALKER,)]
     expected = library.matcher.rank(STALKER)[0]
     assert (group.topic, group.score) == (expected.topic, round(float(expected.score), 2))
@@ -92,19 +92,19 @@ async def test_group_closest_topic(report: Report, library: Library) -> None:
     )  # fmt: skip
 
 
-async def test_unanswered_texts_are_redacted(report: Report) -> None:
+async def test_unanswered_texts_are_redacted(report: UsageReport) -> None:
     texts = " ".join(e for g in report.groups for e in g.examples)
     assert "4400 4301 2345 6789" not in texts
 
 
-async def test_feedback_most_not_helpful_first(report: Report, library: Library) -> None:
+async def test_feedback_most_not_helpful_first(report: UsageReport, library: Library) -> None:
     assert report.feedback == (
         FeedbackStats("uk-115-1-stalking", "ru", title(library, "uk-115-1-stalking", "ru"), 1, 2),
         FeedbackStats("smalltalk-help", "kk", title(library, "smalltalk-help", "kk"), 0, 1),
     )
 
 
-async def test_text_format(report: Report, library: Library) -> None:
+async def test_text_format(report: UsageReport, library: Library) -> None:
     with use_locale("en"):  # the message ids; ru/kk are checked below
         text = format_report_text(report)
     stalking = title(library, "uk-115-1-stalking", "ru")
@@ -120,7 +120,7 @@ async def test_text_format(report: Report, library: Library) -> None:
         assert line in text.splitlines()
 
 
-async def test_text_format_cuts_long_lists(report: Report) -> None:
+async def test_text_format_cuts_long_lists(report: UsageReport) -> None:
     with use_locale("en"):
         lines = format_report_text(report, limit=1).splitlines()
     assert (lines[-1], sum(1 for line in lines if " group(s)" in line)) == (
@@ -128,7 +128,7 @@ async def test_text_format_cuts_long_lists(report: Report) -> None:
     )  # fmt: skip
 
 
-async def test_csv_format(report: Report) -> None:
+async def test_csv_format(report: UsageReport) -> None:
     rows = list(csv.DictReader(io.StringIO(format_report_csv(report))))
     sections = [row["section"] for row in rows]
     assert sections == ["questions"] * 3 + ["topics"] * 2 + ["unanswered"] * 4 + ["feedback"] * 2
@@ -143,7 +143,7 @@ async def test_csv_format(report: Report) -> None:
     )  # fmt: skip
 
 
-async def test_csv_neutralises_formulas(report: Report) -> None:
+async def test_csv_neutralises_formulas(report: UsageReport) -> None:
     rows = list(csv.DictReader(io.StringIO(format_report_csv(report))))
     examples = [row["examples"] for row in rows if row["examples"].startswith("'=")]
     assert [e.startswith("'=HYPERLINK(1)") for e in examples] == [True]
@@ -178,7 +178,7 @@ def test_period_rejects_reversed_bounds() -> None:
     [("ru", "Отчёт Zanbot 2026-03-01", "50 %"), ("kk", "Zanbot есебі 2026-03-01", "50%")],
 )
 async def test_text_report_in_russian_and_kazakh(
-    report: Report, lang: str, title: str, share: str
+    report: UsageReport, lang: str, title: str, share: str
 ) -> None:
     with use_locale(lang):
         text = format_report_text(report)
