@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.conversation import pages
+from bot.conversation import fraud, pages
 from bot.conversation.assistant import LANG_NAMES, Assistant, Button, Reply
 from bot.conversation.buttons import Buttons, Outcome
 from bot.conversation.callbacks import Feedback, decode
@@ -97,6 +97,10 @@ class ChatSession:
             return self.show(pages.about_page(self.lang, operator=operator))
         if text == "/forget":
             return self.show(pages.forget_confirm_page(self.lang))
+        if fraud.looks_pasted(text, self.assistant.library.snapshot.fraud):
+            checked = fraud.answer(self.assistant, text, self.lang)  # as on Telegram
+            if checked is not None:
+                return self.show(checked)
         reply, _match = self.assistant.ask(text, self.lang)
         return self.show(reply)
 

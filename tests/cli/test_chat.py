@@ -244,3 +244,18 @@ async def test_forget_deletes_what_was_stored(assistant: Assistant, storage: SQL
     shown = await session.handle(press(session, "forget:yes"))
     assert shown is not None
     assert await storage.subscriptions(USER_ID) == set()
+
+
+async def test_a_pasted_scam_is_checked_as_on_telegram(
+    assistant: Assistant, storage: SQLiteStorage
+) -> None:
+    session = ChatSession(assistant, storage, "ru")
+    scam = (
+        "Здравствуйте, служба безопасности банка. По вашей карте подозрительная операция. "
+        "Для отмены назовите код из SMS: https://kaspi-bank.kz.verify-login.com/otmena"
+    )
+    shown = await session.handle(scam)
+    assert shown is not None and "verify-login.com" in shown
+    assert any(b.data.startswith("t:") for b in session.buttons)
+    asked = await session.handle("как защититься от мошенников")
+    assert asked is not None and "verify-login.com" not in asked  # a question stays a question
