@@ -60,7 +60,7 @@ class Thresholds:
     examples (benchmarks/calibration.py), never on an evaluation set.
     """
 
-    answer: float = 0.375  # the top topic must have at least this probability to be answered
+    answer: float = 0.40  # the top topic must have at least this probability to be answered
     # ... and lead the second by this much, else "did you mean" (cross-validation scores
     # 0.05 as no margin at all, and a near tie between two topics still asks)
     margin: float = 0.05
