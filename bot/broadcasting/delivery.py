@@ -53,7 +53,6 @@ from bot.storage.outbox import Outbox, Row
 from bot.storage.sqlite import SQLiteStorage
 
 log = logging.getLogger(__name__)
-BURST_SECONDS = 0.01
 
 
 class DeliveryWorker:
@@ -82,14 +81,11 @@ class DeliveryWorker:
         self.broadcasts = BroadcastStore(storage, now=now)
         self.outbox = Outbox(storage, now=now)
         self.sender = sender
-        # Event loop timers are only good to about a millisecond: at high rates let a few
-        # milliseconds' worth through per wake-up (a tiny burst, within the headroom), and
-        # let lateness up to a few milliseconds keep the pace instead of lowering it. The
-        # bot passes its one budget, shared with replies, which go first.
+        # The bot passes its one budget, shared with replies, which go first; `rate`,
+        # `chat_rate` and `headroom` make one of the worker's own (tests, benchmarks).
         self.budget = budget or SendBudget(
-            rate, chat_rate, headroom=headroom, burst_seconds=BURST_SECONDS, clock=clock,
-            sleep=sleep,
-        )  # fmt: skip
+            rate, chat_rate, headroom=headroom, clock=clock, sleep=sleep
+        )
         self.limiter = self.budget.overall
         self.batch = self.budget.burst  # rows claimed at once: about one wake-up's worth
         self.chats = self.budget.chats

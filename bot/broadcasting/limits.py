@@ -18,6 +18,9 @@ Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 EPSILON = 1e-6  # a sleep may end a rounding error early: that counts as on time
 CHAT_HEADROOM = 0.9
+# Event loop timers are only good to about a millisecond: at high rates let a few
+# milliseconds' worth through per wake-up (a tiny burst, within the headroom).
+BURST_SECONDS = 0.01
 
 
 class RateLimiter:
@@ -113,7 +116,7 @@ class SendBudget:
     """The bot's one budget for everything it sends: an overall rate and a rate per chat.
 
     `headroom` keeps the overall pace a little under Telegram's limit, so timer jitter never
-    tips it over; the delivery worker lets a few events through per wake-up at high rates.
+    tips it over; at high rates a few events go through per wake-up (`BURST_SECONDS`).
     Two messages to one chat are spaced by a tenth more than Telegram asks: they are counted
     when they leave and Telegram counts them when they arrive, and one may travel slower.
     """
@@ -124,17 +127,15 @@ class SendBudget:
         chat_rate: float,
         *,
         headroom: float = 0.97,
-        burst_seconds: float = 0.0,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.rate = rate * headroom
-        self.burst = max(1, int(self.rate * burst_seconds))
+        self.burst = max(1, int(self.rate * BURST_SECONDS))
         self.overall = RateLimiter(
             self.rate, burst=self.burst, grace=0.005, clock=clock, sleep=sleep
         )
         self.chats = ChatLimiter(chat_rate * CHAT_HEADROOM, clock=clock)
-        self.clock = clock
         self.sleep = sleep
 
     async def acquire(self, chat_id: int | None = None, *, urgent: bool = True) -> None:

@@ -113,8 +113,7 @@ def _body_problems(topic: Topic, first: int) -> list[Problem]:
     return problems
 
 
-def _topic_problems(topic: Topic, kb: KnowledgeBase, now: datetime) -> list[Problem]:
-    first = _body_start(topic)
+def _topic_problems(topic: Topic, kb: KnowledgeBase, now: datetime, first: int) -> list[Problem]:
     problems = _body_problems(topic, first)
     urls = {"source.url": topic.source.url if topic.source else None}
     for key in ("online_url", "documents_url"):
@@ -208,7 +207,8 @@ def run_checks(
     starts = {topic.path: _body_start(topic) for topic in kb}
     problems = _structure_problems(kb) + parity_problems(kb, starts)
     for topic in sorted(kb, key=lambda t: (t.lang, t.id)):
-        problems += _topic_problems(topic, kb, now) + wording_problems(topic, starts[topic.path])
+        first = starts[topic.path]
+        problems += _topic_problems(topic, kb, now, first) + wording_problems(topic, first)
     problems += load_fraud_signs(root, kb)[1]  # content/fraud-signs.yaml, when there is one
     # What the trained matcher makes of the examples is worth a look once nothing is broken.
     if not any(p.severity == "error" for p in problems):

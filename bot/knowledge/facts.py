@@ -11,7 +11,7 @@ text (errors), and statistics without the day they are true for (warnings).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.i18n import LANGS
@@ -88,17 +88,17 @@ def facts_in(text: str) -> Iterator[str]:
     """Yield the facts of one line, each written the same way in every language."""
     found: list[str] = []
 
-    def take(pattern: re.Pattern[str], fact: object) -> None:
+    def take(pattern: re.Pattern[str], fact: Callable[[re.Match[str]], str]) -> None:
         nonlocal text
 
         def keep(match: re.Match[str]) -> str:
-            found.append(fact(match) if callable(fact) else match[0])
+            found.append(fact(match))
             return " "
 
         text = pattern.sub(keep, text)
 
     take(_URL, lambda m: _url(m[0]))
-    found += [_DOMAIN.search(url)[0] for url in list(found) if _DOMAIN.search(url)]
+    found += [host[0] for url in list(found) if (host := _DOMAIN.search(url))]
     take(_EMAIL, lambda m: m[0].lower())
     take(_DOMAIN, lambda m: m[0].lower())
     take(_DATE_YMD, _date)

@@ -24,7 +24,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.broadcasting.delivery import BURST_SECONDS
 from bot.broadcasting.limits import SendBudget
 from bot.config import Config
 from bot.conversation import callbacks
@@ -123,7 +122,7 @@ def build_application(
     api = config.api_url
     # One budget for everything the bot sends: its own requests (replies first) through
     # python-telegram-bot's rate limiter, announcements through the delivery worker.
-    budget = SendBudget(config.broadcast_rate, config.chat_rate, burst_seconds=BURST_SECONDS)
+    budget = SendBudget(config.broadcast_rate, config.chat_rate)
     builder = (
         ApplicationBuilder()
         .token(config.token)

@@ -117,9 +117,8 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
         await worker.notify(result.created_by or 0, report_page(result, lang).html)
 
     worker = DeliveryWorker(
-        storage, TelegramSender(bot), rate=config.broadcast_rate, chat_rate=config.chat_rate,
-        metrics=metrics,
-        now=now, on_report=report, producers=[notices.check], budget=app.bot_data.get("budget"),
+        storage, TelegramSender(bot), budget=app.bot_data["budget"], metrics=metrics, now=now,
+        on_report=report, producers=[notices.check],
     )  # fmt: skip
     app.bot_data.update(delivery=worker, delivery_request=request)
     worker.start()
