@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -98,8 +97,11 @@ async def run(library: Library, subscribers: int, askers: int, seconds: float) -
             }
 
 
-def percentile(values: list[float], share: float) -> float:
-    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+def percentile(values: list[float], share: float) -> str:
+    """Return the `share` quantile of sorted `values` as seconds, or a dash when there are none."""
+    if not values:
+        return "—"
+    return f"{values[min(len(values) - 1, int(share * len(values)))]:.2f}s"
 
 
 def main() -> None:
@@ -117,9 +119,8 @@ def main() -> None:
         p50, p99 = percentile(delays, 0.5), percentile(delays, 0.99)
         print(
             f"{label:<28} {found['rate'] / LIMIT:>11.1%} {found['429']:>5} {len(delays):>8} "
-            f"{p50:>6.2f}s {p99:>6.2f}s" + ("" if found["once"] else "  NOT exactly once")
+            f"{p50:>7} {p99:>7}" + ("" if found["once"] else "  NOT exactly once")
         )
-    print(f"(answers' median delay: {statistics.median(delays) if delays else float('nan'):.2f} s)")
 
 
 if __name__ == "__main__":

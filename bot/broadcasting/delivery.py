@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from bot.broadcasting.broadcasts import DeliveryReport
-from bot.broadcasting.limits import EPSILON, Monotonic, SendBudget, Sleep
+from bot.broadcasting.limits import EPSILON, HEADROOM, Monotonic, SendBudget, Sleep
 from bot.broadcasting.sender import (
     Blocked,
     DeliveryError,
@@ -65,7 +65,7 @@ class DeliveryWorker:
         *,
         rate: float = 30.0,
         chat_rate: float = 1.0,
-        headroom: float = 0.97,
+        headroom: float = HEADROOM,
         max_in_flight: int = 8,
         max_attempts: int = 5,
         backoff: float = 1.0,

@@ -18,6 +18,13 @@ Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 EPSILON = 1e-6  # a sleep may end a rounding error early: that counts as on time
 CHAT_HEADROOM = 0.9
+# The overall pace is kept a twenty-fifth under Telegram's limit. A stall of the process or
+# the network can hold one message back until the next one leaves, so the two arrive
+# together: thirty messages then span one interval (plus the grid's grace) less than they
+# left in. With this headroom thirty intervals are longer than a second by more than that,
+# so no stall puts 31 messages into Telegram's one-second window; announcements still use
+# 96% of the rate.
+HEADROOM = 0.96
 # Event loop timers are only good to about a millisecond: at high rates let a few
 # milliseconds' worth through per wake-up (a tiny burst, within the headroom).
 BURST_SECONDS = 0.01
@@ -115,8 +122,8 @@ class ChatLimiter:
 class SendBudget:
     """The bot's one budget for everything it sends: an overall rate and a rate per chat.
 
-    `headroom` keeps the overall pace a little under Telegram's limit, so timer jitter never
-    tips it over; at high rates a few events go through per wake-up (`BURST_SECONDS`).
+    `headroom` keeps the overall pace a little under Telegram's limit (see `HEADROOM`); at high
+    rates a few events go through per wake-up (`BURST_SECONDS`).
     Two messages to one chat are spaced by a tenth more than Telegram asks: they are counted
     when they leave and Telegram counts them when they arrive, and one may travel slower.
     """
@@ -126,7 +133,7 @@ class SendBudget:
         rate: float,
         chat_rate: float,
         *,
-        headroom: float = 0.97,
+        headroom: float = HEADROOM,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:

@@ -98,4 +98,3 @@ class Library:
             self._snapshot = snapshot
             self._rejected = None
         return []
-

@@ -20,8 +20,15 @@ CATEGORIES = ("articles", "fraud", "hearings", "info", "smalltalk")
 REQUIRED_KEYS = ("id", "title", "category", "questions")
 KNOWN_KEYS = frozenset(
     (
-        *REQUIRED_KEYS, "keywords", "related", "source", "sources", "as_of", "reviewed",
-        "hearing", "template",
+        *REQUIRED_KEYS,
+        "keywords",
+        "related",
+        "source",
+        "sources",
+        "as_of",
+        "reviewed",
+        "hearing",
+        "template",
     )
 )
 HEARING_KEYS = frozenset(
@@ -211,8 +218,11 @@ def parse_out_of_scope(path: Path, lang: str, text: str | None = None) -> OutOfS
     document = _document(path, text)
     data, lines = document.data, document.lines
     problems = [
-        Problem(path, lines.get(str(key), 1), f"unknown key '{key}' (out-of-scope questions "
-                "take only id, title and questions)")
+        Problem(
+            path,
+            lines.get(str(key), 1),
+            f"unknown key '{key}' (out-of-scope questions take only id, title and questions)",
+        )
         for key in data
         if key not in OUT_OF_SCOPE_KEYS
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.broadcasting.limits import CHAT_HEADROOM, RateLimiter, SendBudget
 
 
@@ -66,3 +68,26 @@ async def test_a_pause_holds_everything() -> None:
     budget.pause(5.0)
     await budget.acquire(2)
     assert clock.t >= 5.0
+
+
+def most_in_one_second(arrivals: list[float]) -> int:
+    """Return the most arrivals in any one-second window, as Telegram's flood control counts."""
+    arrivals = sorted(arrivals)
+    return max(sum(1 for b in arrivals[i:] if b - a < 1.0) for i, a in enumerate(arrivals))
+
+
+@pytest.mark.parametrize("stall", [0.02, 0.031, 0.04, 0.2, 1.5])
+@pytest.mark.parametrize("held_back", [0, 17, 40])
+async def test_a_stall_in_transit_never_puts_31_messages_in_one_second(
+    stall: float, held_back: int
+) -> None:
+    clock = Clock()
+    budget = SendBudget(30.0, 1.0, clock=clock, sleep=clock.sleep)
+    arrivals: list[float] = []
+    for n in range(90):
+        await budget.acquire(n)
+        arrivals.append(clock.t)
+        if n == held_back:  # this message is stuck until the process or the network resumes
+            clock.t += stall
+            arrivals[-1] = clock.t
+    assert most_in_one_second(arrivals) <= 30

@@ -150,8 +150,7 @@ def test_match_survives_any_line(capsys: pytest.CaptureFixture[str]) -> None:
         b"\xff\xfe not utf-8\n"
         b'{"text": "\\ud83d\\ude00 \\u0441\\u0442. 188"}\n'  # a surrogate pair, then text
         b"[1, 2]\n"
-        b'{"text": "\\u0000"}\n'
-        + '{"text": "ст. 188 УК"}\n'.encode()
+        b'{"text": "\\u0000"}\n' + '{"text": "ст. 188 УК"}\n'.encode()
     )
     code, out, _err = run(capsys, "match", stdin=stdin)
     lines = [json.loads(line) for line in out.splitlines()]
@@ -184,8 +183,10 @@ def test_eval(capsys: pytest.CaptureFixture[str]) -> None:
         "out-of-scope refused:       100.0% (1/1)",
         "language detection:         100.0% (6/6)",
     ]
-    assert lines[6] == "confidence of the best topic, and how often it is right (the threshold "\
+    assert (
+        lines[6] == "confidence of the best topic, and how often it is right (the threshold "
         "answers from its row on):"
+    )
     table = {row.split()[0]: row.split()[1:] for row in lines[8:17]}
     assert sum(int(cells[0]) for cells in table.values()) == 6  # every question in one row
     assert lines[17:] == [

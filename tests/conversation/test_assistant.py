@@ -268,14 +268,17 @@ def test_a_hearing_answer_turns_past_when_the_day_comes(library: Library) -> Non
     assert "ics:" not in str(after.buttons) and "ics:" in str(before.buttons)
 
 
-
 @pytest.mark.parametrize(
     ("question", "lang", "link", "words"),
     [
         ("статья 188 УК кража", "ru", "https://adilet.zan.kz/rus/docs/K1400000226", "УК РК"),
         ("ст 610 коап", "ru", "https://adilet.zan.kz/rus/docs/K1400000235", "КоАП РК"),
-        ("190 бап алаяқтық жазасы", "kk", "https://adilet.zan.kz/kaz/docs/K1400000226",
-         "Қылмыстық кодексінің 190-бабы"),
+        (
+            "190 бап алаяқтық жазасы",
+            "kk",
+            "https://adilet.zan.kz/kaz/docs/K1400000226",
+            "Қылмыстық кодексінің 190-бабы",
+        ),
     ],
 )
 def test_an_article_no_topic_explains_gets_the_official_text(

@@ -98,7 +98,7 @@ def test_relative_time_words_are_a_warning_with_their_line(content_copy: Path) -
     replace(ru, "По данным на весну 2026 года, в", "В этом году в")
     replace(kk, "2026 жылғы көктемдегі дерек бойынша", "Биыл")
     result = run_checks(content_copy)
-    assert (line_of(ru, "В этом году"), ) == tuple(
+    assert (line_of(ru, "В этом году"),) == tuple(
         line for line, m in problems(result, ru, "warning") if "'В этом году' goes stale" in m
     )
     assert any("'Биыл' goes stale" in m for _line, m in problems(result, kk, "warning"))

@@ -67,8 +67,10 @@ async def test_citizens_asking_during_a_broadcast_all_get_answers_and_no_429(
         app.bot_data["delivery"].wake()
         await asyncio.gather(*(ask(user) for user in askers))
         await wait_until(
-            lambda: all(len(limited.messages(u)) >= asked[u.id] for u in askers)
-            and all(len(limited.messages(u)) >= 1 for u in subscribers),
+            lambda: (
+                all(len(limited.messages(u)) >= asked[u.id] for u in askers)
+                and all(len(limited.messages(u)) >= 1 for u in subscribers)
+            ),
             60,
             message=lambda: "every answer and every announcement",
         )
