@@ -176,12 +176,25 @@ DELETE FROM feedback WHERE user_id IS NOT NULL AND id NOT IN (
 CREATE UNIQUE INDEX feedback_vote ON feedback(user_id, topic_id) WHERE user_id IS NOT NULL;
 """
 
+# Answers shared in other chats through inline mode: the results users chose to send, per day,
+# topic and language of the card. No user id, as in the other statistics.
+SCHEMA_V5 = """
+CREATE TABLE share_stats (
+    day      TEXT NOT NULL,
+    topic_id TEXT NOT NULL,
+    lang     TEXT NOT NULL,
+    shared   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, topic_id, lang)
+);
+"""
+
 # In version order; append new versions, never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", SCHEMA_V1),
     Migration(2, "broadcasts", SCHEMA_V2),
     Migration(3, "conversation state", SCHEMA_V3),
     Migration(4, "one feedback vote per user and topic", SCHEMA_V4),
+    Migration(5, "shared answers", SCHEMA_V5),
 )
 
 
