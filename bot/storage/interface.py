@@ -164,6 +164,17 @@ class Storage(abc.ABC):
     async def question_counts(self, since: date, until: date) -> list[tuple[str, int, int]]:
         """Return (lang, asked, answered) per language."""
 
+    @abc.abstractmethod
+    async def add_shares(self, shares: dict[tuple[str, str], int]) -> None:
+        """Add today's shared answers in one go: {(topic, lang): n}, without user ids.
+
+        The bot counts them in batches with the questions (``bot.storage.stats``).
+        """
+
+    @abc.abstractmethod
+    async def share_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
+        """Return (topic_id, lang, shares), most shared first."""
+
     # Admins
     @abc.abstractmethod
     async def grant_admin(self, user_id: int, *, granted_by: int | None) -> None: ...

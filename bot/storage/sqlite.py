@@ -180,6 +180,24 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         )
         return [(row[0], row[1], row[2]) for row in rows]
 
+    async def add_shares(self, shares: dict[tuple[str, str], int]) -> None:
+        day = schema.day_text(self._clock())
+        async with self.transaction() as db:
+            await db.executemany(
+                "INSERT INTO share_stats (day, topic_id, lang, shared) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (day, topic_id, lang) DO UPDATE SET shared = shared + excluded.shared",
+                [(day, topic, lang, n) for (topic, lang), n in shares.items()],
+            )
+
+    async def share_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
+        rows = await self.fetchall(
+            "SELECT topic_id, lang, SUM(shared) AS n FROM share_stats"
+            " WHERE day >= ? AND day <= ? GROUP BY topic_id, lang"
+            " ORDER BY n DESC, topic_id, lang",
+            (schema.day_text(since), schema.day_text(until)),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     async def grant_admin(self, user_id: int, *, granted_by: int | None) -> None:
         await self.execute(
             "INSERT OR IGNORE INTO admins (user_id, granted_by, granted_at) VALUES (?, ?, ?)",

@@ -1,4 +1,5 @@
-"""Question counters and unanswered questions, kept in memory and written in batches.
+"""Question counters, shared answers and unanswered questions, kept in memory and written in
+batches.
 
 Writing to SQLite on every message would cost a database round trip per question; they are
 flushed every few seconds and at shutdown instead. A crash loses at most those seconds of counts and
@@ -27,6 +28,7 @@ class StatsBuffer:
         self.answered: Counter[str] = Counter()
         self.topics: Counter[tuple[str, str]] = Counter()
         self.unanswered: list[tuple[str, str]] = []  # (redacted text, lang)
+        self.shares: Counter[tuple[str, str]] = Counter()  # (topic, lang) sent inline
         self.dropped = 0
 
     def question(self, lang: str, *, topic_id: str | None, answer_lang: str) -> None:
@@ -35,6 +37,10 @@ class StatsBuffer:
         if topic_id is not None:
             self.answered[lang] += 1
             self.topics[(topic_id, answer_lang)] += 1
+
+    def shared(self, topic_id: str, lang: str) -> None:
+        """Count one answer a user sent to another chat (inline mode); never who sent it."""
+        self.shares[(topic_id, lang)] += 1
 
     def not_answered(self, text: str, lang: str) -> None:
         """Keep a question for staff review; only its redacted text is held, even in memory.
@@ -59,6 +65,13 @@ class StatsBuffer:
                 await storage.add_unanswered_many(pending)
             except Exception:
                 self.unanswered[:0] = pending  # keep them for the next flush
+                raise
+        if self.shares:
+            shares, self.shares = self.shares, Counter()
+            try:
+                await storage.add_shares(dict(shares))
+            except Exception:
+                self.shares.update(shares)
                 raise
         if not self.asked:
             return

@@ -212,6 +212,24 @@ async def test_answer_and_question_counters_by_day(store: SQLiteStorage, clock: 
     assert await store.question_counts(day1 + timedelta(days=1), day1 + timedelta(days=9)) == []
 
 
+async def test_shared_answers_by_day_without_user_ids(store: SQLiteStorage, clock: Clock) -> None:
+    await store.add_shares({("uk-115-1-stalking", "kk"): 2, ("uk-232-1-droppers", "ru"): 1})
+    await store.add_shares({("uk-232-1-droppers", "ru"): 2})  # the same day: added
+    clock.advance(days=1)
+    await store.add_shares({("uk-115-1-stalking", "kk"): 5})
+    day0, day1 = T0.date(), T0.date() + timedelta(days=1)
+    assert await store.share_counts(day0, day0) == [
+        ("uk-232-1-droppers", "ru", 3),
+        ("uk-115-1-stalking", "kk", 2),
+    ]
+    assert await store.share_counts(day0, day1) == [
+        ("uk-115-1-stalking", "kk", 7),
+        ("uk-232-1-droppers", "ru", 3),
+    ]
+    columns = await store.fetchall("SELECT name FROM pragma_table_info('share_stats')")
+    assert [c[0] for c in columns] == ["day", "topic_id", "lang", "shared"]
+
+
 # Admins and personal data
 
 

@@ -32,6 +32,31 @@ async def test_flush_writes_counts_once(storage: SQLiteStorage) -> None:
     ]
 
 
+async def test_flush_writes_shared_answers_by_topic_and_language(storage: SQLiteStorage) -> None:
+    stats = StatsBuffer()
+    stats.shared("uk-115-1-stalking", "kk")
+    stats.shared("uk-115-1-stalking", "kk")
+    stats.shared("uk-232-1-droppers", "ru")
+    await stats.flush(storage)  # shares alone, no question asked: written all the same
+    stats.shared("uk-232-1-droppers", "ru")
+    await stats.flush(storage)
+    assert await storage.share_counts(*EVER) == [
+        ("uk-115-1-stalking", "kk", 2),
+        ("uk-232-1-droppers", "ru", 2),
+    ]
+    assert await storage.question_counts(*EVER) == []
+
+
+async def test_shares_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
+    stats = StatsBuffer()
+    stats.shared("uk-115-1-stalking", "ru")
+    with pytest.raises(RuntimeError):
+        await stats.flush(SQLiteStorage(tmp_path / "never-opened.sqlite3"))
+    async with SQLiteStorage(tmp_path / "ok.sqlite3") as storage:
+        await stats.flush(storage)
+        assert await storage.share_counts(*EVER) == [("uk-115-1-stalking", "ru", 1)]
+
+
 async def test_counts_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
     stats = StatsBuffer()
     stats.question("ru", topic_id="smalltalk-greeting", answer_lang="ru")
