@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
+import io
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from fakebotapi import BadRequest as FakeBadRequest
 from fakebotapi import FakeBotAPI, parse_telegram_html, validate_telegram_html, wait_until
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from PIL import Image
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
@@ -483,6 +485,35 @@ async def test_send_document_keeps_bytes_and_filename(api: FakeBotAPI, bot: Bot)
     # The bot can download what it (or a user) sent through base_file_url.
     telegram_file = await bot.get_file(message["document"]["file_id"])
     assert await telegram_file.download_as_bytearray() == bytearray(content)
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_send_photo_keeps_the_image_and_checks_it(api: FakeBotAPI, bot: Bot) -> None:
+    alice = api.user(USER_ID)
+    content = _png(400, 300)
+    sent = await bot.send_photo(
+        alice.id, photo=InputFile(content, filename="chart.png"), caption="<b>Отчёт</b>",
+        parse_mode="HTML",
+    )  # fmt: skip
+    [message] = await api.wait_for(alice.id)
+    assert (message["method"], message["caption"]) == ("sendPhoto", "Отчёт")
+    assert (message["photo"]["width"], message["photo"]["height"]) == (400, 300)
+    assert message["photo"]["content"] == content
+    assert (sent.photo[-1].width, sent.caption) == (400, "Отчёт")  # PTB reads the answer
+    downloaded = await (await bot.get_file(sent.photo[-1].file_id)).download_as_bytearray()
+    assert downloaded == bytearray(content)
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+        await bot.send_photo(alice.id, photo=InputFile(b"not an image", filename="x.png"))
+    with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+        await bot.send_photo(alice.id, photo=InputFile(_png(1000, 40), filename="strip.png"))
+    assert [e["description"] for e in api.errors] == [
+        "Bad Request: IMAGE_PROCESS_FAILED", "Bad Request: PHOTO_INVALID_DIMENSIONS",
+    ]  # fmt: skip
 
 
 async def test_media_updates_parse_in_ptb(api: FakeBotAPI, bot: Bot) -> None:

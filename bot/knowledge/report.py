@@ -42,6 +42,14 @@ class LanguageStats:
 
 
 @dataclass(frozen=True)
+class DayStats:
+    day: date
+    lang: str
+    asked: int
+    answered: int
+
+
+@dataclass(frozen=True)
 class TopicStats:
     topic: str
     lang: str
@@ -84,6 +92,7 @@ class UsageReport:
     topics: tuple[TopicStats, ...]
     groups: tuple[QuestionGroup, ...]
     feedback: tuple[FeedbackStats, ...]  # topics with 👎, most 👎 first
+    days: tuple[DayStats, ...] = ()  # questions per day and language, for the chart
 
     @property
     def total(self) -> LanguageStats:
@@ -157,7 +166,8 @@ async def build_report(
         if bad
     ]
     feedback.sort(key=lambda f: (-f.not_helpful, -f.share, f.topic, f.lang))
-    found = (tuple(languages), tuple(topics), tuple(groups), tuple(feedback))
+    days = [DayStats(*row) for row in await storage.daily_question_counts(since, until)]
+    found = (tuple(languages), tuple(topics), tuple(groups), tuple(feedback), tuple(days))
     return UsageReport(since, until, *found)
 
 

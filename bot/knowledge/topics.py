@@ -37,7 +37,9 @@ HEARING_KEYS = frozenset(
         "documents_url", "comment_deadline_working_days", "initiator", "contact",
     )
 )  # fmt: skip
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# At most 64 characters: a deep link carries the id as its start parameter, which Telegram
+# limits to 64 (bot/conversation/links.py).
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # content/<lang>/out-of-scope.md holds questions no topic answers (docs/content-format.md).
 OUT_OF_SCOPE = "out-of-scope"
 OUT_OF_SCOPE_KEYS = frozenset(("id", "title", "questions"))
@@ -256,7 +258,8 @@ def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:
         raise ContentError(problems)
     topic_id = str(data["id"]).strip()
     if not _ID.match(topic_id):
-        raise ContentError([Problem(path, lines["id"], f"bad id '{topic_id}': use a-z, 0-9, -")])
+        message = f"bad id '{topic_id}': use a-z, 0-9, - (64 characters at most)"
+        raise ContentError([Problem(path, lines["id"], message)])
     category = str(data["category"]).strip()
     if category not in CATEGORIES:
         allowed = ", ".join(CATEGORIES)

@@ -175,6 +175,12 @@ class Storage(abc.ABC):
     async def share_counts(self, since: date, until: date) -> list[tuple[str, str, int]]:
         """Return (topic_id, lang, shares), most shared first."""
 
+    @abc.abstractmethod
+    async def daily_question_counts(
+        self, since: date, until: date
+    ) -> list[tuple[date, str, int, int]]:
+        """Return (day, lang, asked, answered) per day and language, by day then language."""
+
     # Admins
     @abc.abstractmethod
     async def grant_admin(self, user_id: int, *, granted_by: int | None) -> None: ...

@@ -180,6 +180,16 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         )
         return [(row[0], row[1], row[2]) for row in rows]
 
+    async def daily_question_counts(
+        self, since: date, until: date
+    ) -> list[tuple[date, str, int, int]]:
+        rows = await self.fetchall(
+            "SELECT day, lang, asked, answered FROM question_stats"
+            " WHERE day >= ? AND day <= ? ORDER BY day, lang",
+            (schema.day_text(since), schema.day_text(until)),
+        )
+        return [(date.fromisoformat(row[0]), row[1], row[2], row[3]) for row in rows]
+
     async def add_shares(self, shares: dict[tuple[str, str], int]) -> None:
         day = schema.day_text(self._clock())
         async with self.transaction() as db:

@@ -47,6 +47,7 @@ Stored bot messages (``api.messages``, ``api.wait_for``) are plain dicts::
      "raw_text": "<b>Hello</b>",    # exactly what the bot sent
      "parse_mode": "HTML", "entities": [{"type": "bold", "offset": 0, "length": 5}],
      "reply_markup": {...} | None, "document": None | {"file_name", "mime_type", "content", ...},
+     "photo": None | {"file_id", "width", "height", "content", ...},  # sendPhoto: as uploaded
      "caption": None, "caption_entities": [], "edit_date": None, "edits": 0, "deleted": False,
      "params": {...}}               # the request parameters of the last send/edit
 

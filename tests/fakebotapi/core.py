@@ -169,10 +169,12 @@ class Core:
                 data["entities"] = message["entities"]
         if message["document"] is not None:
             data["document"] = {k: v for k, v in message["document"].items() if k != "content"}
-            if message["caption"]:
-                data["caption"] = message["caption"]
-                if message["caption_entities"]:
-                    data["caption_entities"] = message["caption_entities"]
+        if message.get("photo") is not None:
+            data["photo"] = [{k: v for k, v in message["photo"].items() if k != "content"}]
+        if message["caption"]:
+            data["caption"] = message["caption"]
+            if message["caption_entities"]:
+                data["caption_entities"] = message["caption_entities"]
         if (keyboard := _inline_keyboard(message["reply_markup"])) is not None:
             data["reply_markup"] = keyboard
         if message["reply_to_message_id"] is not None and not nested:

@@ -42,6 +42,8 @@ async def wait_until(
 def _summary(message: dict[str, Any]) -> str:
     if message.get("document"):
         return f"#{message['message_id']} document {message['document'].get('file_name')!r}"
+    if photo := message.get("photo"):
+        return f"#{message['message_id']} photo {photo['width']}×{photo['height']}"
     text = message.get("text") or ""
     short = text if len(text) <= 80 else text[:77] + "..."
     return f"#{message['message_id']} {short!r}"

@@ -1,14 +1,17 @@
-"""Sending: ``sendMessage``, ``sendDocument``, ``sendChatAction`` and ``getFile``, with the
-checks Telegram makes before it accepts a message (markup, reply, blocked chat, flood
-control)."""
+"""Sending: ``sendMessage``, ``sendDocument``, ``sendPhoto``, ``sendChatAction`` and
+``getFile``, with the checks Telegram makes before it accepts a message (markup, reply,
+blocked chat, flood control)."""
 
 from __future__ import annotations
 
 import copy
+import io
 import mimetypes
 import time
 from typing import Any
 from urllib.parse import urlsplit
+
+from PIL import Image
 
 from .core import Core, api_method
 from .errors import MAX_CAPTION_LENGTH, BadRequest, TooManyRequests
@@ -17,6 +20,9 @@ from .params import UploadedFile
 from .state import StoredFile, _ChatState
 from .text import parse_formatted_text
 
+# Telegram's limits on a photo: width + height at most 10000, one side at most 20 times the other.
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
 _CHAT_ACTIONS = frozenset(
     {
         "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
@@ -59,29 +65,54 @@ class Messages(Core):
     async def _send_document(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         chat_id = self._require_chat(params)
         document = self._resolve_input_file(params.get("document"), files, "document")
-        caption = None
-        if params.get("caption") is not None:
-            caption = parse_formatted_text(
-                params.get("caption"),
-                params.get("parse_mode"),
-                entities=params.get("caption_entities"),
-                max_length=MAX_CAPTION_LENGTH,
-                is_caption=True,
-                strict_html=self.strict_html,
-            )
+        caption = self._parse_caption(params)
         markup, reply_to = self._admit_send("sendDocument", chat_id, params)
         message = self._store_bot_message(
             "sendDocument",
             chat_id,
             params,
             document={**document.info(), "content": document.content},
-            caption=caption.text if caption else None,
-            caption_entities=caption.entities if caption else [],
-            parse_mode=params.get("parse_mode"),
+            **caption,
             reply_markup=markup,
             reply_to_message_id=reply_to,
         )
         return self._message_json(message)
+
+    @api_method("sendPhoto")
+    async def _send_photo(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        """Keep the image as it came (Telegram would recompress it to JPEG sizes), as one
+        ``PhotoSize`` of its own dimensions, so that a test can read it back."""
+        chat_id = self._require_chat(params)
+        upload = self._resolve_input_file(params.get("photo"), files, "photo")
+        width, height = _image_size(upload.content)
+        caption = self._parse_caption(params)
+        markup, reply_to = self._admit_send("sendPhoto", chat_id, params)
+        size = {k: v for k, v in upload.info().items() if k not in ("file_name", "mime_type")}
+        message = self._store_bot_message(
+            "sendPhoto",
+            chat_id,
+            params,
+            photo={**size, "width": width, "height": height, "content": upload.content},
+            **caption,
+            reply_markup=markup,
+            reply_to_message_id=reply_to,
+        )
+        return self._message_json(message)
+
+    def _parse_caption(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parse the caption of a media message; return the message fields it sets."""
+        if params.get("caption") is None:
+            return {"caption": None, "caption_entities": [], "parse_mode": params.get("parse_mode")}
+        caption = parse_formatted_text(
+            params.get("caption"),
+            params.get("parse_mode"),
+            entities=params.get("caption_entities"),
+            max_length=MAX_CAPTION_LENGTH,
+            is_caption=True,
+            strict_html=self.strict_html,
+        )
+        return {"caption": caption.text, "caption_entities": caption.entities,
+                "parse_mode": params.get("parse_mode")}  # fmt: skip
 
     def _resolve_input_file(
         self, value: Any, files: dict[str, UploadedFile], field_name: str
@@ -182,6 +213,7 @@ class Messages(Core):
             "entities": [],
             "reply_markup": None,
             "document": None,
+            "photo": None,
             "caption": None,
             "caption_entities": [],
             "reply_to_message_id": None,
@@ -194,3 +226,17 @@ class Messages(Core):
         state.bot_messages[message["message_id"]] = message
         state.outbox.append(copy.deepcopy(message))
         return message
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Return an uploaded photo's (width, height), refusing what Telegram refuses."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()  # reads the whole file: a truncated or corrupt image fails here
+            width, height = image.size
+    except (OSError, SyntaxError, ValueError):  # Pillow's ways of saying "not an image"
+        raise BadRequest("IMAGE_PROCESS_FAILED") from None
+    long, short = max(width, height), min(width, height)
+    if width + height > MAX_PHOTO_SIDES or long > MAX_PHOTO_RATIO * short:
+        raise BadRequest("PHOTO_INVALID_DIMENSIONS")
+    return width, height

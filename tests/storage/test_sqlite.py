@@ -210,6 +210,10 @@ async def test_answer_and_question_counters_by_day(store: SQLiteStorage, clock: 
     assert await store.question_counts(day0, day0) == [("kk", 1, 1), ("ru", 2, 1)]
     assert await store.question_counts(day0, day1) == [("kk", 1, 1), ("ru", 3, 2)]
     assert await store.question_counts(day1 + timedelta(days=1), day1 + timedelta(days=9)) == []
+    assert await store.daily_question_counts(day0, day1) == [
+        (day0, "kk", 1, 1), (day0, "ru", 2, 1), (day1, "ru", 1, 1),
+    ]  # fmt: skip
+    assert await store.daily_question_counts(day1, day1 + timedelta(days=9)) == [(day1, "ru", 1, 1)]
 
 
 async def test_shared_answers_by_day_without_user_ids(store: SQLiteStorage, clock: Clock) -> None:
