@@ -65,7 +65,8 @@ the ``api_method`` registry and the helpers several mixins use:
 * ``users`` and ``inspection``: the test side, what users do and what the bot did;
 * ``updates``: ``getUpdates`` and webhooks; ``messages``: the send methods and ``getFile``;
   ``edits``: edits, deletions and callback answers; ``settings``: ``getMe``, commands and
-  descriptions.
+  descriptions; ``inline``: inline mode (``inline_query``, ``answerInlineQuery``,
+  ``chosen_inline_result``).
 
 They use ``errors`` (error answers, limits), ``html`` (Telegram's HTML parser), ``text``
 (message texts and captions), ``markup`` (``reply_markup``), ``params`` (request decoding) and
@@ -78,6 +79,7 @@ from .core import api_method
 from .edits import Edits
 from .errors import BadRequest, Conflict, Forbidden, TelegramAPIError, TooManyRequests
 from .html import ParsedText, parse_telegram_html, utf16_len
+from .inline import Inline
 from .inspection import Inspection, wait_until
 from .markup import validate_reply_markup
 from .messages import Messages
@@ -109,7 +111,7 @@ __all__ = [
 ]
 
 
-class FakeBotAPI(Server, UserActions, Inspection, Updates, Messages, Edits, BotSettings):
+class FakeBotAPI(Server, UserActions, Inspection, Updates, Messages, Edits, BotSettings, Inline):
     """Fake Telegram Bot API server. Use as ``async with FakeBotAPI() as api: ...``.
 
     Args:

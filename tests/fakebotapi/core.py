@@ -104,6 +104,9 @@ class Core:
         self.polls: list[dict[str, Any]] = []
         self.webhook_url = ""
         self.blocked: set[int] = set()
+        self.inline_answers: list[dict[str, Any]] = []
+        self.inline_placeholder: str | None = None  # None: inline mode off (BotFather)
+        self.inline_feedback = False
 
         self._chats: dict[int, _ChatState] = {}
         self._known_chats: set[int] = set()
@@ -114,6 +117,7 @@ class Core:
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._open_queries: dict[str, dict[str, Any]] = {}
+        self._inline_queries: dict[str, dict[str, Any]] = {}  # asked and not yet answered
         self._pollers: list[_Poller] = []
         self._injections: dict[str, deque[_Injection]] = defaultdict(deque)
         self._changed = _Signal()

@@ -17,7 +17,7 @@ _JSON_FIELDS = frozenset(
     {
         "reply_markup", "allowed_updates", "commands", "scope", "entities", "caption_entities",
         "link_preview_options", "reply_parameters", "media", "results", "options", "permissions",
-        "menu_button", "rights", "reaction", "message_ids",
+        "menu_button", "rights", "reaction", "message_ids", "button",
     }
 )  # fmt: skip
 # Values that must stay strings even if they look like numbers or booleans.
@@ -27,7 +27,8 @@ _STRING_FIELDS = frozenset(
         "secret_token", "ip_address", "action", "language_code", "name", "description",
         "short_description", "file_id", "emoji", "business_connection_id", "message_effect_id",
         "document", "photo", "audio", "video", "voice", "sticker", "animation", "thumbnail",
-        "title", "query", "switch_pm_text", "address",
+        "title", "query", "switch_pm_text", "address", "inline_query_id", "next_offset",
+        "start_parameter",
     }
 )  # fmt: skip
 

@@ -28,7 +28,7 @@ class BotSettings(Core):
             **self._bot_user(),
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.inline_placeholder is not None,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
