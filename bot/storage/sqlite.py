@@ -195,7 +195,8 @@ class SQLiteStorage(SQLiteDatabase, Storage):
         async with self.transaction() as db:
             await db.executemany(
                 "INSERT INTO share_stats (day, topic_id, lang, shared) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (day, topic_id, lang) DO UPDATE SET shared = shared + excluded.shared",
+                " ON CONFLICT (day, topic_id, lang) DO UPDATE SET"
+                " shared = shared + excluded.shared",
                 [(day, topic, lang, n) for (topic, lang), n in shares.items()],
             )
 
