@@ -4,6 +4,7 @@ environment (and an optional `.env` file in the working directory) and checked a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
         "https://api.telegram.org",
         alias="TELEGRAM_API_URL",
         description="Root URL of the Bot API server; the bot appends /bot<token>/<method>.",
+    )
+    bot_username: str = Field(
+        "",
+        alias="TELEGRAM_BOT_USERNAME",
+        description="The bot's @username, for the deep links and QR codes of `zanbot link`; "
+        "empty: asked from Telegram (getMe) with TELEGRAM_BOT_TOKEN.",
     )
     content_dir: Path | None = Field(
         None,
@@ -178,6 +185,15 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return value.strip()
 
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        name = value.strip().removeprefix("@")
+        # Telegram's rule for usernames: 5-32 characters, a letter first.
+        if name and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
+            raise ValueError("not a Telegram username (5-32 letters, digits or _)")
+        return name
+
     @field_validator("operator_ru", "operator_kk")
     @classmethod
     def _one_line(cls, value: str) -> str:
@@ -277,6 +293,7 @@ def _describe(error: ValidationError) -> str:
 class Config:
     token: str
     api_url: str
+    bot_username: str
     content_dir: Path | None
     database: Path
     model_dir: Path

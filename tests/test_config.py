@@ -34,6 +34,7 @@ def test_defaults(no_dotenv: Path) -> None:
     assert config == Config(
         token="",
         api_url="https://api.telegram.org",
+        bot_username="",
         content_dir=None,
         database=Path("zanbot.sqlite3"),
         model_dir=Path.home() / ".cache" / "zanbot" / "models",
@@ -221,6 +222,9 @@ def test_admin_ids(raw: str, expected: frozenset[int], no_dotenv: Path) -> None:
         ("ZANBOT_CHAT_RATE", "-0.5", "greater than 0"),
         ("ZANBOT_CHAT_RATE", "nan", "greater than 0"),
         ("ZANBOT_RELOAD_INTERVAL", "-1", "greater than or equal to 0"),
+        ("TELEGRAM_BOT_USERNAME", "t.me/zanbot", "not a Telegram username"),
+        ("TELEGRAM_BOT_USERNAME", "bot", "not a Telegram username"),
+        ("TELEGRAM_BOT_USERNAME", "1zanbot", "not a Telegram username"),
     ],
 )
 def test_unusable_values_are_refused_by_name(
@@ -262,6 +266,8 @@ def test_every_unusable_value_is_named_at_once(no_dotenv: Path) -> None:
         ("ZANBOT_FLOOD_RATE", "0.01", "flood_rate", 0.01),
         ("ZANBOT_FLOOD_BURST", "1", "flood_burst", 1),
         ("ZANBOT_TIMEZONE", "UTC", "timezone", "UTC"),
+        ("TELEGRAM_BOT_USERNAME", " @Zan_Bot ", "bot_username", "Zan_Bot"),
+        ("TELEGRAM_BOT_USERNAME", "a" * 32, "bot_username", "a" * 32),
     ],
 )
 def test_values_at_the_limits_are_accepted(
@@ -303,7 +309,7 @@ def test_settings_help_mentions_every_setting() -> None:
         assert setting.name in text
         assert setting.help in text
         assert f"(default: {setting.default or 'empty'})" in text
-    assert len(SETTINGS) == 21
+    assert len(SETTINGS) == 22
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
 
 
@@ -322,6 +328,7 @@ def test_every_setting_is_used(no_dotenv: Path) -> None:
     changed = {
         "TELEGRAM_BOT_TOKEN": "t",
         "TELEGRAM_API_URL": "http://x",
+        "TELEGRAM_BOT_USERNAME": "zanbot",
         "ZANBOT_CONTENT_DIR": "c",
         "ZANBOT_DATABASE": "d",
         "ZANBOT_MODEL_DIR": "m",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.cli.broadcast import add_broadcast_parser
 from bot.cli.db import add_db_parser
+from bot.cli.link import add_link_parser
 from bot.cli.options import database_option
 from bot.config import Config, ConfigError, settings_help
 from bot.i18n import use_locale
@@ -205,6 +206,12 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     else:
         with use_locale(args.lang):
             print(format_report_text(report))
+    if args.chart is not None:
+        from bot.knowledge.chart import draw_chart
+
+        with use_locale(args.lang):
+            args.chart.write_bytes(draw_chart(report))
+        print(f"chart written to {args.chart}", file=sys.stderr)
     return 0
 
 
@@ -269,11 +276,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day (default: today)")
     p.add_argument("--days", type=int, default=30, help="days up to --until (default: 30)")
     p.add_argument("--format", choices=("text", "csv"), default="text")
-    p.add_argument("--lang", choices=("en", "ru", "kk"), default="en", help="text report language")
+    p.add_argument("--lang", choices=("en", "ru", "kk"), default="en",
+                   help="language of the text report and the chart")  # fmt: skip
+    p.add_argument("--chart", type=Path, metavar="FILE.png",
+                   help="also draw the report as a chart: questions per day, share answered, "
+                   "top topics")  # fmt: skip
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("run", parents=[content], help="run the Telegram bot")
     p.add_argument("--webhook", metavar="URL", help="run a webhook server for this public URL")
     p.set_defaults(func=cmd_run)
+    add_link_parser(sub, parents=[content])
     add_broadcast_parser(sub)
     add_db_parser(sub)
     return parser

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from imaging import png_size
 
 from bot.cli.main import main
+from bot.knowledge.chart import DPI, SIZE
 from bot.knowledge.library import Library
 from bot.storage.sqlite import SQLiteStorage
 
@@ -112,6 +114,17 @@ def test_report_period_from_the_environment(
     assert (code, "  all: 0 asked, 0 answered (0%)" in out.splitlines()) == (0, True)
     code, out, _ = run(capsys, "report", "--days", "1")
     assert out.splitlines()[0] == f"Zanbot report {today} — {today} (UTC days)"
+
+
+def test_report_chart(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    database, chart = tmp_path / "zanbot.sqlite3", tmp_path / "charts" / "report.png"
+    asyncio.run(_fill(database))
+    chart.parent.mkdir()
+    code, out, err = run(capsys, "report", "--database", str(database), "--lang", "kk",
+                         "--chart", str(chart))  # fmt: skip
+    assert (code, out.splitlines()[0].startswith("Zanbot есебі")) == (0, True)  # text as before
+    assert err == f"chart written to {chart}\n"
+    assert png_size(chart.read_bytes()) == (SIZE[0] * DPI, SIZE[1] * DPI)
 
 
 def test_report_missing_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -1,13 +1,16 @@
-"""Staff tools end to end: live reload reported to admins, /reload and /report."""
+"""Staff tools end to end: live reload reported to admins, /reload, /report with its chart,
+and /link with its QR code."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from botharness import make_config, running_bot
+from botharness import make_config, running_bot, until_handled
 from conftest import NOW
+from imaging import png_size, read_qr
 
+from bot.knowledge.chart import DPI, SIZE
 from bot.knowledge.library import Library
 
 ADMIN, CITIZEN = 777, 778
@@ -84,3 +87,64 @@ async def test_report_includes_questions_asked_seconds_ago(api, staffed_bot) -> 
     await api.send_command(admin, "/report")  # long before the 5-second flush
     report = "".join(m["text"] for m in await api.wait_for(ADMIN, timeout=60))
     assert "как сварить борщ со свёклой" in report
+
+
+async def test_report_sends_the_chart_after_the_text(api, staffed_bot) -> None:
+    app, _library, _content = staffed_bot
+    admin, citizen = api.user(ADMIN), api.user(CITIZEN)
+    await api.send_text(citizen, "куда звонить в экстренной ситуации номера")
+    await api.wait_for(citizen.id)
+    await until_handled(app, await api.send_command(admin, "/report", payload="30"), timeout=60)
+    *texts, chart = api.messages(ADMIN)
+    assert [m["method"] for m in texts] == ["sendMessage"] * len(texts)
+    assert "Отчёт Zanbot" in texts[0]["text"]
+    assert chart["method"] == "sendPhoto"
+    assert png_size(chart["photo"]["content"]) == (SIZE[0] * DPI, SIZE[1] * DPI)
+    assert api.errors == []
+
+
+async def test_link_sends_a_qr_code_that_opens_the_topic(api, staffed_bot) -> None:
+    app, library, _content = staffed_bot
+    admin = api.user(ADMIN)
+    await until_handled(app, await api.send_command(admin, "/link", payload="uk-115-1-stalking"))
+    [sent] = api.messages(ADMIN)
+    link = f"https://t.me/{api.bot_username}?start=uk-115-1-stalking"
+    assert sent["method"] == "sendDocument"  # lossless, for print: a photo is recompressed
+    assert read_qr(sent["document"]["content"]) == [link]
+    assert sent["document"]["file_name"] == "uk-115-1-stalking-qr.png"
+    title = library.kb.get("uk-115-1-stalking", "ru").title
+    assert sent["caption"].startswith(f"{title}\n{link}\n")
+    # Someone scans the poster: Telegram opens the bot with /start and the link's parameter.
+    reader = api.user(CITIZEN, language_code="kk")
+    await api.send_command(reader, "/start", payload=link.rsplit("start=", 1)[1])
+    [answer] = await api.wait_for(reader.id)
+    assert library.kb.get("uk-115-1-stalking", "kk").title in answer["text"]
+    assert api.errors == []
+
+
+async def test_link_lists_ids_and_helps_with_an_unknown_one(api, staffed_bot) -> None:
+    app, library, _content = staffed_bot
+    admin = api.user(ADMIN)
+    await until_handled(app, await api.send_command(admin, "/link"))
+    listing = "".join(m["text"] for m in api.messages(ADMIN))
+    for topic in library.kb.in_lang("ru"):
+        assert f"{topic.id} — {topic.title}" in listing
+    await api.wait_for(ADMIN, count=len(api.messages(ADMIN)))
+    await api.send_command(admin, "/link", payload="uk-115-stalking")
+    [unknown] = await api.wait_for(ADMIN)
+    assert "uk-115-stalking" in unknown["text"] and "uk-115-1-stalking" in unknown["text"]
+    assert "/link" in unknown["text"]
+    assert [m["method"] for m in api.messages(ADMIN)] == ["sendMessage"] * len(api.messages(ADMIN))
+    assert "link" in [c["command"] for c in api.commands[("chat", "kk")]]
+    assert api.errors == []
+
+
+async def test_link_is_not_served_to_citizens(api, staffed_bot) -> None:
+    app, _library, _content = staffed_bot
+    citizen = api.user(CITIZEN)
+    await until_handled(app, await api.send_command(citizen, "/link", payload="uk-115-1-stalking"))
+    [reply] = api.messages(CITIZEN)
+    assert (reply["method"], reply["document"]) == ("sendMessage", None)
+    assert "/help" in reply["text"]  # the unknown-command answer, as for /reload
+    assert "t.me/" not in reply["text"]
+    assert api.errors == []

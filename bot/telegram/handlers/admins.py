@@ -41,7 +41,7 @@ from bot.telegram.handlers.broadcasts import user_lang
 from bot.telegram.handlers.citizens import send
 
 log = logging.getLogger(__name__)
-ADMIN_COMMANDS = ("broadcast", "broadcasts", "admins", "reload", "report")
+ADMIN_COMMANDS = ("broadcast", "broadcasts", "admins", "reload", "report", "link")
 
 
 class AdminFilter(filters.MessageFilter):
@@ -66,6 +66,7 @@ def admin_menu(lang: str) -> list[BotCommand]:
             "admins": _("Administrators"),
             "reload": _("Reload the content now"),
             "report": _("Report: questions, misses, feedback"),
+            "link": _("A topic's link and QR code for posters"),
         }
         own = [BotCommand(name, described[name]) for name in ADMIN_COMMANDS]
     return command_descriptions(lang) + own

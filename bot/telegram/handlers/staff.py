@@ -1,4 +1,5 @@
-"""Staff tools in Telegram: live reload of the content (with /reload) and /report, for admins."""
+"""Staff tools in Telegram, for admins: live reload of the content (with /reload), /report
+with its chart, and /link, a topic's deep link and QR code for posters."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ import logging
 from datetime import UTC, datetime
 
 from markupsafe import escape
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot.conversation.links import (
+    deep_link,
+    link_caption_html,
+    qr_code,
+    topic_list_html,
+    unknown_topic_html,
+)
 from bot.conversation.render import split_message
 from bot.i18n import _, use_locale
+from bot.knowledge.chart import draw_chart
 from bot.knowledge.library import Library
 from bot.knowledge.report import build_report, format_report_text, period
 from bot.knowledge.topics import Problem
@@ -88,17 +97,47 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user = update.effective_user
     with use_locale(await context.bot_data["storage"].language(user.id if user else 0)):
         text = format_report_text(report)
-    for part in split_message(f"<pre>{escape(text)}</pre>", limit=4000):
-        # A part cut inside the <pre> block loses its tags: wrap each part on its own.
-        body = part.removeprefix("<pre>").removesuffix("</pre>")
-        await message.reply_html(f"<pre>{body}</pre>")
+        for part in split_message(f"<pre>{escape(text)}</pre>", limit=4000):
+            # A part cut inside the <pre> block loses its tags: wrap each part on its own.
+            body = part.removeprefix("<pre>").removesuffix("</pre>")
+            await message.reply_html(f"<pre>{body}</pre>")
+        # Drawing takes about a second: in a thread (which keeps the locale), not in the loop.
+        chart = await asyncio.to_thread(draw_chart, report)
+    name = f"zanbot-report-{report.since}-{report.until}.png"
+    await message.reply_photo(InputFile(chart, filename=name))
+
+
+async def link_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send a topic's deep link with its QR code, for a poster: /link TOPIC_ID; with no id,
+    list the topics' ids."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    kb = context.bot_data["library"].kb
+    lang = await context.bot_data["storage"].language(user.id)
+    with use_locale(lang):
+        if not context.args:
+            for part in split_message(topic_list_html(kb, lang)):
+                await message.reply_html(part)
+            return
+        topic = kb.get(context.args[0], lang)
+        if topic is None:
+            await message.reply_html(unknown_topic_html(context.args[0], kb))
+            return
+        link = deep_link(context.bot.username, topic.id)
+        caption = link_caption_html(topic.title, link)
+    # A document, not a photo: Telegram would recompress a photo, and a poster needs every
+    # pixel of the code sharp.
+    qr = InputFile(qr_code(link), filename=f"{topic.id}-qr.png")
+    await message.reply_document(qr, caption=caption, parse_mode=ParseMode.HTML)
 
 
 def register_staff(app: Application, admins: Admins) -> None:
-    """Add /reload and /report for admins (before the catch-all handlers)."""
+    """Add /reload, /report and /link for admins (before the catch-all handlers)."""
     only_admins = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & AdminFilter(admins)
     app.add_handler(CommandHandler("reload", reload_command, filters=only_admins))
     app.add_handler(CommandHandler("report", report_command, filters=only_admins))
+    app.add_handler(CommandHandler("link", link_command, filters=only_admins))
 
 
 def start_watching(app: Application, *, interval: float, stop: asyncio.Event) -> asyncio.Task:
