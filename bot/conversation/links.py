@@ -48,7 +48,8 @@ def qr_code(link: str, *, kind: str = "png") -> bytes:
 
 def similar_ids(topic_id: str, kb: KnowledgeBase, *, limit: int = 3) -> list[str]:
     """Return the topic ids that look like a mistyped one, closest first."""
-    found = process.extract(topic_id, kb.ids(), limit=limit, score_cutoff=60)
+    # Ids are lower case; a typed "UK-115" should still find them.
+    found = process.extract(topic_id.lower(), kb.ids(), limit=limit, score_cutoff=60)
     return [match[0] for match in found]
 
 

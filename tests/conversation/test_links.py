@@ -53,6 +53,7 @@ def test_the_qr_code_as_svg() -> None:
 
 def test_similar_ids(library: Library) -> None:
     assert similar_ids("uk-115-stalking", library.kb)[0] == "uk-115-1-stalking"
+    assert similar_ids("UK 232-1 droppers", library.kb)[0] == "uk-232-1-droppers"
     assert similar_ids("zzzzzzzz", library.kb) == []
 
 
