@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     bot_username: str = Field(
         "",
         alias="TELEGRAM_BOT_USERNAME",
-        description="The bot's @username, for the deep links and QR codes of `zanbot link`; "
-        "empty: asked from Telegram (getMe) with TELEGRAM_BOT_TOKEN.",
+        description="The bot's @username, for the deep links and QR codes of `zanbot link` and "
+        "the link a share shows in `zanbot chat`; empty: asked from Telegram (getMe) with "
+        "TELEGRAM_BOT_TOKEN (`zanbot chat` shows no link).",
     )
     content_dir: Path | None = Field(
         None,

@@ -49,13 +49,13 @@ def current_locale() -> str:
     return _locale.get()
 
 
-def resolve_locale(stored: str | None, hint: str | None) -> str:
-    """Pick the user's language: their explicit choice, else Telegram's hint, else ru."""
+def resolve_locale(stored: str | None, hint: str | None, *, default: str = DEFAULT_LANG) -> str:
+    """Pick the user's language: their explicit choice, else Telegram's hint, else `default`."""
     if stored in LANGS:
         return stored
     # language_code is only a hint (kk is often missing, and "ru" may be a Kazakh speaker).
     short = (hint or "").split("-")[0].lower()
-    return short if short in LANGS else DEFAULT_LANG
+    return short if short in LANGS else default
 
 
 # Citizens get ru or kk; staff output (reports) may also be "en", the message ids themselves.

@@ -1,6 +1,7 @@
 """The terminal chat: the same conversation as on Telegram, for staff previews and for
 anyone without a Telegram token. Buttons are shown as numbers to type, and do what they do on
-Telegram (through the same `Buttons`); a calendar file is saved in the working directory."""
+Telegram (through the same `Buttons`); a calendar file is saved in the working directory, and
+"share", which has no other chat to go to here, shows what it would send and the topic's link."""
 
 from __future__ import annotations
 
@@ -33,11 +34,11 @@ class ChatSession:
 
     def __init__(
         self, assistant: Assistant, storage: Storage, lang: str | None = None,
-        *, downloads: Path | None = None,
+        *, downloads: Path | None = None, bot_username: str = "",
     ) -> None:  # fmt: skip
         self.assistant = assistant
         self.storage = storage
-        self.presses = Buttons(assistant, storage, clock=assistant.clock)
+        self.presses = Buttons(assistant, storage, clock=assistant.clock, bot_username=bot_username)
         self.lang = lang
         self.downloads = downloads or Path.cwd()
         self.buttons: list[Button] = []
@@ -113,11 +114,17 @@ async def run_chat(
     stdout: TextIO,
     prompt: Callable[[], str] = lambda: "> ",
     downloads: Path | None = None,
+    bot_username: str = "",
 ) -> None:
-    """Talk on the terminal until /quit or end of input; nothing is kept after it."""
+    """Talk on the terminal until /quit or end of input; nothing is kept after it.
+
+    `bot_username` (the Telegram bot's, when known) puts a topic's deep link in what "share"
+    shows."""
     with tempfile.TemporaryDirectory(prefix="zanbot-chat-") as scratch:
         async with SQLiteStorage(Path(scratch) / "chat.sqlite3") as storage:
-            session = ChatSession(assistant, storage, lang, downloads=downloads)
+            session = ChatSession(
+                assistant, storage, lang, downloads=downloads, bot_username=bot_username
+            )
             stdout.write(f"Zanbot — {' / '.join(LANG_NAMES.values())}\n{session.start()}\n")
             while True:
                 stdout.write(prompt())

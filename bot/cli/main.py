@@ -40,7 +40,15 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     from bot.conversation.assistant import Assistant
 
     assistant = Assistant(_library(args, config), subscriptions=True, operator=config.operator)
-    asyncio.run(run_chat(assistant, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout))
+    asyncio.run(
+        run_chat(
+            assistant,
+            lang=args.lang,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            bot_username=config.bot_username,
+        )
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ from bot.conversation.callbacks import (
     ChooseLanguage,
     Feedback,
     Menu,
+    ShareTopic,
     ShowCategory,
     ShowSubscriptions,
     ShowTopic,
@@ -46,10 +47,16 @@ MENU_CATEGORIES = tuple(c for c in CATEGORIES if c in CATEGORY_LABELS)
 
 
 class Button(NamedTuple):
-    """A button's label and its callback data (a tuple: keyboards are hashed per message)."""
+    """A button's label and its callback data (a tuple: keyboards are hashed per message).
+
+    A share button also has `inline_query`: Telegram opens a chat the user picks with
+    "@bot <inline_query>" typed (inline mode) instead of sending `data`; the terminal chat,
+    which has no other chats, presses `data`.
+    """
 
     text: str
     data: str
+    inline_query: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,11 @@ def _warned(html: str, warning: str | None) -> str:
 
 def menu_button() -> Button:
     return Button(_("☰ Menu"), encode(Menu()))
+
+
+def share_button(topic: Topic) -> Button:
+    """Offer to send the topic to another chat; its title finds it again in inline mode."""
+    return Button(_("📤 Share"), encode(ShareTopic(topic.id)), inline_query=topic.title)
 
 
 class Assistant:
@@ -223,7 +235,10 @@ class Assistant:
                     (Button(_("👍 Helpful"), encode(Feedback(topic.id, helpful=True))),
                      Button(_("👎 Not helpful"), encode(Feedback(topic.id, helpful=False))))
                 )  # fmt: skip
-            rows.append((menu_button(),))
+                # Not on the 👍/👎 row: that row goes once the user has voted.
+                rows.append((share_button(topic), menu_button()))
+            else:
+                rows.append((menu_button(),))
         return Reply(html, lang, tuple(rows), kind="answer", topic=topic.id)
 
     def menu(self, lang: str) -> Reply:

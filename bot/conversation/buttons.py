@@ -21,11 +21,13 @@ from bot.conversation.callbacks import (
     Feedback,
     Forget,
     Menu,
+    ShareTopic,
     ShowCategory,
     ShowSubscriptions,
     ShowTopic,
     ToggleSubscription,
 )
+from bot.conversation.sharing import Sharing
 from bot.conversation.subscriptions import OFF, subscriptions_page
 from bot.i18n import LANGS, _, use_locale
 from bot.storage.interface import SUBSCRIPTION_TOPICS, Storage
@@ -62,10 +64,13 @@ class Buttons:
         storage: Storage,
         *,
         clock: Callable[[], datetime] | None = None,
+        bot_username: str = "",
     ) -> None:
         self.assistant = assistant
         self.storage = storage
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.sharing = Sharing(assistant.library, clock=self.clock)
+        self.bot_username = bot_username  # for the deep link a share shows ("": none)
 
     async def press(self, user_id: int, lang: str, action: Action | None) -> Outcome:
         """Act on one press; data the bot did not write (None) brings back the menu."""
@@ -91,6 +96,8 @@ class Buttons:
                 return await self._subscriptions(user_id, lang)
             case AddToCalendar(topic_id):
                 return self._calendar(topic_id, lang)
+            case ShareTopic(topic_id):
+                return Outcome(self.sharing.page(topic_id, lang, username=self.bot_username))
             case Menu() | _:
                 return Outcome(self.assistant.menu(lang), edit=True)
 

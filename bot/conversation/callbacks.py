@@ -78,6 +78,15 @@ class AddToCalendar:
 
 
 @dataclass(frozen=True)
+class ShareTopic:
+    """Share a topic in another chat: Telegram shows this button as an inline-mode switch
+    (`Button.inline_query`), so only the terminal chat presses it as data."""
+
+    topic_id: str
+    prefix: ClassVar[str] = "share"
+
+
+@dataclass(frozen=True)
 class Compose:
     """A step button of the admin's announcement composer ("now", "confirm", "cancel"…)."""
 
@@ -101,11 +110,11 @@ class CancelBroadcast:
 
 Action = (
     Menu | ChooseLanguage | ShowTopic | ShowCategory | Feedback | Forget | ShowSubscriptions
-    | ToggleSubscription | AddToCalendar | Compose | ChooseAudience | CancelBroadcast
+    | ToggleSubscription | AddToCalendar | ShareTopic | Compose | ChooseAudience | CancelBroadcast
 )  # fmt: skip
 CITIZEN_ACTIONS = (
     Menu, ChooseLanguage, ShowTopic, ShowCategory, Feedback, Forget, ShowSubscriptions,
-    ToggleSubscription, AddToCalendar,
+    ToggleSubscription, AddToCalendar, ShareTopic,
 )  # fmt: skip
 _YES_NO = {True: ("1", "yes"), False: ("0", "no")}
 
@@ -149,7 +158,7 @@ def decode(data: str | None) -> Action | None:
     if n == 1 and _ID.fullmatch(args[0]):
         single = {
             "cat": ShowCategory, "sub": ToggleSubscription, "ics": AddToCalendar,
-            "bc": Compose, "to": ChooseAudience,
+            "share": ShareTopic, "bc": Compose, "to": ChooseAudience,
         }  # fmt: skip
         if prefix in single:
             return single[prefix](args[0])

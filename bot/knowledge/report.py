@@ -58,6 +58,16 @@ class TopicStats:
 
 
 @dataclass(frozen=True)
+class ShareStats:
+    """A topic's cards sent to other chats through inline mode, in one language."""
+
+    topic: str
+    lang: str
+    title: str
+    shares: int
+
+
+@dataclass(frozen=True)
 class QuestionGroup:
     """Similar unanswered questions: add them as examples, or write the missing topic."""
 
@@ -93,6 +103,7 @@ class UsageReport:
     groups: tuple[QuestionGroup, ...]
     feedback: tuple[FeedbackStats, ...]  # topics with 👎, most 👎 first
     days: tuple[DayStats, ...] = ()  # questions per day and language, for the chart
+    shared: tuple[ShareStats, ...] = ()  # answers sent to other chats, most sent first
 
     @property
     def total(self) -> LanguageStats:
@@ -168,7 +179,11 @@ async def build_report(
     feedback.sort(key=lambda f: (-f.not_helpful, -f.share, f.topic, f.lang))
     days = [DayStats(*row) for row in await storage.daily_question_counts(since, until)]
     found = (tuple(languages), tuple(topics), tuple(groups), tuple(feedback), tuple(days))
-    return UsageReport(since, until, *found)
+    shared = tuple(
+        ShareStats(topic, lang, _title(kb, topic, lang), n)
+        for topic, lang, n in await storage.share_counts(since, until)
+    )
+    return UsageReport(since, until, *found, shared=shared)
 
 
 def format_report_text(report: UsageReport, *, limit: int = 20) -> str:
@@ -184,6 +199,8 @@ def format_report_text(report: UsageReport, *, limit: int = 20) -> str:
         )
     lines += ["", _("Answers by topic:")]
     lines += [f"  {t.answers:5}  {t.lang}  {t.topic}  {t.title}" for t in report.topics[:limit]]
+    lines += ["", _("Answers shared in other chats (inline mode):")]
+    lines += [f"  {s.shares:5}  {s.lang}  {s.topic}  {s.title}" for s in report.shared[:limit]]
     count = sum(g.size for g in report.groups)
     heading = _("Unanswered questions: {count} in {groups} group(s)")
     lines += ["", heading.format(count=count, groups=len(report.groups))]
@@ -197,7 +214,8 @@ def format_report_text(report: UsageReport, *, limit: int = 20) -> str:
         f"  {f.not_helpful:5} 👎 {f.helpful:5} 👍  {f.lang}  {f.topic}  {f.title}"
         for f in report.feedback[:limit]
     ]
-    hidden = max(len(report.topics), len(report.groups), len(report.feedback)) - limit
+    longest = (report.topics, report.shared, report.groups, report.feedback)
+    hidden = max(len(rows) for rows in longest) - limit
     if hidden > 0:
         note = _("(lists cut at {limit} rows; the CSV report has them all)")
         lines += ["", note.format(limit=limit)]
@@ -216,6 +234,7 @@ def format_report_csv(report: UsageReport) -> str:
     not_helpful, share, score, examples. Filter on `section` in a spreadsheet:
     - questions: per language (and "all"): count = asked, answered, share = answered share;
     - topics: answers per topic and language: count;
+    - shared: answers sent to other chats through inline mode, per topic and language: count;
     - unanswered: one group of similar questions: count = its size, topic/title/score = the
       closest topic and its mean matcher score, examples = its texts joined with " | ";
     - feedback: topics with 👎: helpful, not_helpful, count = votes, share = 👎 share.
@@ -232,6 +251,8 @@ def format_report_csv(report: UsageReport) -> str:
         row("questions", lang=s.lang, count=s.asked, answered=s.answered, share=f"{s.share:.2f}")
     for t in report.topics:
         row("topics", lang=t.lang, topic=t.topic, title=_cell(t.title), count=t.answers)
+    for s in report.shared:
+        row("shared", lang=s.lang, topic=s.topic, title=_cell(s.title), count=s.shares)
     for g in report.groups:
         examples = _cell(" | ".join(g.examples))
         row("unanswered", lang=g.lang, topic=g.topic or "", title=_cell(g.title), count=g.size,

@@ -43,6 +43,7 @@ from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers.admins import register_admin, start_admin, stop_admin
 from bot.telegram.handlers.citizens import Handlers
 from bot.telegram.handlers.composer import Draft
+from bot.telegram.handlers.inline import register_inline
 from bot.telegram.handlers.staff import register_staff, start_watching
 from bot.telegram.health import start_health, stop_health
 from bot.telegram.metered import metered
@@ -181,6 +182,7 @@ def build_application(
     add(MessageHandler(private & new & filters.COMMAND, handlers.unknown_command))
     add(MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, handlers.text))
     add(ChatMemberHandler(handlers.member_status, ChatMemberHandler.MY_CHAT_MEMBER))
+    register_inline(app, handlers)  # "@bot question" in any chat: topic cards to send
     # Group chats are ignored on purpose: answers about someone's case belong in private.
     add(MessageHandler(private & new & ~filters.TEXT, handlers.not_text))
     app.add_error_handler(handlers.error)

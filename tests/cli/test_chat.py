@@ -91,7 +91,9 @@ async def test_ask_and_press_a_numbered_button(
     assert shown is not None
     assert shown.startswith(title(assistant, "uk-115-1-stalking", "ru"))
     labels = [b.data for b in session.buttons]
-    assert labels[-3:] == ["fb:uk-115-1-stalking:1", "fb:uk-115-1-stalking:0", "menu"]
+    assert labels[-4:] == [
+        "fb:uk-115-1-stalking:1", "fb:uk-115-1-stalking:0", "share:uk-115-1-stalking", "menu",
+    ]  # fmt: skip
     for i, button in enumerate(session.buttons, start=1):
         assert f"  [{i}] {button.text}" in shown
     # The first button is a related topic: pressing "1" opens it.
@@ -107,6 +109,25 @@ async def test_feedback_button_thanks(assistant: Assistant, storage: SQLiteStora
     await session.handle("алаяқтардан қалай сақтануға болады")
     index = [b.data for b in session.buttons].index("fb:fraud-protect-yourself:1") + 1
     assert await session.handle(str(index)) == feedback_thanks("kk")
+
+
+@pytest.mark.parametrize(("username", "link"), [
+    ("zanbot_bot", "https://t.me/zanbot_bot?start=uk-232-1-droppers"), ("", None),
+])  # fmt: skip
+async def test_share_shows_what_it_would_send(
+    assistant: Assistant, storage: SQLiteStorage, username: str, link: str | None
+) -> None:
+    session = ChatSession(assistant, storage, "kk", bot_username=username)
+    await session.handle("232-1")
+    index = [b.data for b in session.buttons].index("share:uk-232-1-droppers") + 1
+    shown = await session.handle(str(index))
+    assert shown is not None
+    intro = "In Telegram this button sends the answer to a chat you choose, like this:"
+    assert shown.splitlines()[:3] == [
+        translated("kk", intro), "", title(assistant, "uk-232-1-droppers", "kk"),
+    ]  # fmt: skip
+    assert (link in shown) if link else ("https://t.me/" not in shown)
+    assert [b.data for b in session.buttons] == ["menu"]
 
 
 async def test_category_then_back(assistant: Assistant, storage: SQLiteStorage) -> None:

@@ -14,6 +14,7 @@ import pytest
 from imaging import png_size
 
 from bot.cli.main import main
+from bot.conversation.assistant import Assistant
 from bot.knowledge.chart import DPI, SIZE
 from bot.knowledge.library import Library
 from bot.storage.sqlite import SQLiteStorage
@@ -25,7 +26,12 @@ DATA = Path(__file__).parents[1] / "data"
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's .env and environment out of the tests."""
     monkeypatch.chdir(tmp_path)
-    for name in ("ZANBOT_CONTENT_DIR", "ZANBOT_DATABASE", "TELEGRAM_BOT_TOKEN"):
+    for name in (
+        "ZANBOT_CONTENT_DIR",
+        "ZANBOT_DATABASE",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_BOT_USERNAME",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -135,6 +141,17 @@ def test_report_missing_database(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_report_reversed_period(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "report", "--since", "2026-03-05", "--until", "2026-03-01")
     assert (code, err.startswith("zanbot report: the period starts")) == (2, True)
+
+
+def test_chat_shares_with_the_configured_bots_link(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, library: Library
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "zanbot_bot")
+    reply, _match = Assistant(library).ask("232-1", "ru")
+    share = [b.data for row in reply.buttons for b in row].index("share:uk-232-1-droppers") + 1
+    code, out, _err = run(capsys, "chat", "--lang", "ru", stdin=f"232-1\n{share}\n/quit\n")
+    assert code == 0
+    assert "https://t.me/zanbot_bot?start=uk-232-1-droppers" in out
 
 
 def test_match_json_lines(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from bot.conversation.callbacks import (
     Feedback,
     Forget,
     Menu,
+    ShareTopic,
     ShowCategory,
     ShowSubscriptions,
     ShowTopic,
@@ -27,7 +28,8 @@ ACTIONS = [
     ShowCategory("fraud"), Feedback("fraud-victim-steps", helpful=True),
     Feedback("fraud-victim-steps", helpful=False), Forget(confirmed=True), Forget(confirmed=False),
     ShowSubscriptions(), ToggleSubscription("off"), AddToCalendar("hearing-paz-2026-04-28"),
-    Compose("kk-only"), ChooseAudience("everyone"), CancelBroadcast(12),
+    ShareTopic("uk-232-1-droppers"), Compose("kk-only"), ChooseAudience("everyone"),
+    CancelBroadcast(12),
 ]  # fmt: skip
 
 
@@ -47,7 +49,7 @@ def test_the_data_is_short_and_stable() -> None:
 @pytest.mark.parametrize(
     "data",
     [None, "", "fb:<b>x:0", "fb:x:2", "fb:x", "lang:en", "t:X", "t:a:en", "forget:maybe",
-     "bcx:abc", "menu:1", "cat:", "sub:a:b", "unknown:x", "t:a:ru:extra"],
+     "bcx:abc", "menu:1", "cat:", "sub:a:b", "unknown:x", "t:a:ru:extra", "share:", "share:A"],
 )  # fmt: skip
 def test_forged_or_stale_data_is_none(data: str | None) -> None:
     assert decode(data) is None

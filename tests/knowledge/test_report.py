@@ -15,6 +15,7 @@ from bot.knowledge.library import Library
 from bot.knowledge.report import (
     FeedbackStats,
     LanguageStats,
+    ShareStats,
     TopicStats,
     UsageReport,
     build_report,
@@ -36,7 +37,9 @@ async def fill(store: SQLiteStorage, clock: Clock) -> None:
     await store.add_counts({"ru": (1, 0)}, {})
     await store.add_unanswered_many([("старый вопрос вне периода", "ru")])
     await store.add_feedback(1, "emergency-contacts", "ru", helpful=False)
+    await store.add_shares({("uk-232-1-droppers", "ru"): 9})
     clock.now = DAY
+    await store.add_shares({("uk-232-1-droppers", "ru"): 1, ("uk-115-1-stalking", "kk"): 3})
     await store.add_counts(
         {"ru": (3, 2), "kk": (1, 0)},
         {("uk-115-1-stalking", "ru"): 2, ("fraud-victim-steps", "kk"): 1},
@@ -73,6 +76,13 @@ async def test_answers_per_topic_with_titles(report: UsageReport, library: Libra
     assert report.topics == (
         TopicStats("uk-115-1-stalking", "ru", title(library, "uk-115-1-stalking", "ru"), 2),
         TopicStats("fraud-victim-steps", "kk", title(library, "fraud-victim-steps", "kk"), 1),
+    )
+
+
+async def test_answers_shared_per_topic_most_first(report: UsageReport, library: Library) -> None:
+    assert report.shared == (
+        ShareStats("uk-115-1-stalking", "kk", title(library, "uk-115-1-stalking", "kk"), 3),
+        ShareStats("uk-232-1-droppers", "ru", title(library, "uk-232-1-droppers", "ru"), 1),
     )
 
 
@@ -113,6 +123,8 @@ async def test_text_format(report: UsageReport, library: Library) -> None:
         "  ru: 3 asked, 2 answered (67%)",
         "  all: 4 asked, 2 answered (50%)",
         f"      2  ru  uk-115-1-stalking  {stalking}",
+        "Answers shared in other chats (inline mode):",
+        f"      3  kk  uk-115-1-stalking  {title(library, 'uk-115-1-stalking', 'kk')}",
         "Unanswered questions: 6 in 4 group(s)",
         f"       – {REFUND[0]}",
         f"      2 👎     1 👍  ru  uk-115-1-stalking  {stalking}",
@@ -131,11 +143,15 @@ async def test_text_format_cuts_long_lists(report: UsageReport) -> None:
 async def test_csv_format(report: UsageReport) -> None:
     rows = list(csv.DictReader(io.StringIO(format_report_csv(report))))
     sections = [row["section"] for row in rows]
-    assert sections == ["questions"] * 3 + ["topics"] * 2 + ["unanswered"] * 4 + ["feedback"] * 2
+    assert sections == (
+        ["questions"] * 3 + ["topics"] * 2 + ["shared"] * 2 + ["unanswered"] * 4 + ["feedback"] * 2
+    )
     assert {(row["since"], row["until"]) for row in rows} == {("2026-03-01", "2026-03-31")}
     ru = rows[1]
     assert (ru["lang"], ru["count"], ru["answered"], ru["share"]) == ("ru", "3", "2", "0.67")
-    refund = rows[5]
+    shared = rows[5]
+    assert (shared["topic"], shared["lang"], shared["count"]) == ("uk-115-1-stalking", "kk", "3")
+    refund = rows[7]
     assert (refund["count"], refund["examples"]) == ("3", " | ".join(REFUND))
     bad = rows[-2]
     assert (bad["topic"], bad["helpful"], bad["not_helpful"], bad["share"]) == (
@@ -153,6 +169,7 @@ async def test_empty_period(tmp_path, library: Library) -> None:
     async with SQLiteStorage(tmp_path / "empty.sqlite3") as store:
         report = await build_report(store, library, since=SINCE, until=UNTIL)
     assert (report.languages, report.topics, report.groups, report.feedback) == ((), (), (), ())
+    assert report.shared == ()
     with use_locale("en"):
         lines = format_report_text(report).splitlines()
     assert "  all: 0 asked, 0 answered (0%)" in lines

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.conversation import fraud, pages
-from bot.conversation.assistant import Assistant, Reply
+from bot.conversation.assistant import Assistant, Button, Reply
 from bot.conversation.buttons import Buttons
 from bot.conversation.callbacks import Feedback, decode
 from bot.conversation.subscriptions import subscriptions_page, unsubscribed_page
@@ -33,13 +33,18 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+def _inline_button(b: Button) -> InlineKeyboardButton:
+    """Return one button: a share button opens inline mode in a chat the user picks."""
+    if b.inline_query is not None:
+        return InlineKeyboardButton(b.text, switch_inline_query=b.inline_query)
+    return InlineKeyboardButton(b.text, callback_data=b.data)
+
+
 def keyboard(reply: Reply | None) -> InlineKeyboardMarkup | None:
     """Return the reply's buttons as an inline keyboard (None when it has none)."""
     if reply is None or not reply.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
-    )
+    return InlineKeyboardMarkup([[_inline_button(b) for b in row] for row in reply.buttons])
 
 
 async def send(message: Message, reply: Reply) -> None:
