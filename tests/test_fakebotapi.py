@@ -467,6 +467,25 @@ async def test_fail_next_injects_errors(api: FakeBotAPI, bot: Bot) -> None:
     assert [e["error_code"] for e in api.errors] == [502, 429, 0]
 
 
+async def test_round_trip_holds_each_answer_back_after_handling_it(api: FakeBotAPI) -> None:
+    alice = api.user(USER_ID)
+    url = f"{api.url}/bot{TOKEN}/sendMessage"
+    async with aiohttp.ClientSession() as session:
+
+        async def send(text: str) -> int:
+            async with session.post(url, json={"chat_id": alice.id, "text": text}) as answer:
+                return answer.status
+
+        api.round_trip = 3600.0
+        held = asyncio.create_task(send("held"))
+        await api.wait_for(alice.id)  # handled and stored: only the answer is held back
+        api.round_trip = 0.0
+        assert await send("answered") == 200  # sent after the first, answered before it
+        assert not held.done()
+        held.cancel()
+    assert [m["text"] for m in api.messages(alice.id)] == ["held", "answered"]
+
+
 # --- other methods --------------------------------------------------------------------------------
 
 

@@ -121,4 +121,6 @@ class FakeBotAPI(Server, UserActions, Inspection, Updates, Messages, Edits, BotS
         clock: the monotonic clock (seconds) of flood control; ``time.monotonic`` by default.
         rate_limited_methods: which methods count as messages (default: the send methods).
         strict_html: see :func:`parse_telegram_html`.
+        round_trip: seconds every answer is held back after the request is handled, as a
+            network round trip to Telegram would delay it (benchmarks; 0: none).
     """

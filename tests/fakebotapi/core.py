@@ -77,6 +77,7 @@ class Core:
         strict_html: bool = True,
         host: str = "127.0.0.1",
         clock: Callable[[], float] = time.monotonic,
+        round_trip: float = 0.0,
     ) -> None:
         self.token = token
         self.bot_id = bot_id
@@ -89,6 +90,7 @@ class Core:
         methods = _DEFAULT_RATE_LIMITED if rate_limited_methods is None else rate_limited_methods
         self._rate_limited = frozenset(m.lower() for m in methods)
         self._clock = clock
+        self.round_trip = round_trip
 
         # Public, inspectable state.
         self.requests: list[tuple[str, dict[str, Any]]] = []

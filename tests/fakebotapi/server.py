@@ -4,6 +4,7 @@ dropped connections)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
@@ -31,7 +32,7 @@ class Server(Core):
 
     async def start(self) -> None:
         self._closing = False
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._round_trip])
         app.router.add_route("*", "/bot{token}/{method}", self._handle_bot_request)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file_request)
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
@@ -118,6 +119,17 @@ class Server(Core):
         self._injections[method.lower()].append(_Injection(None, None, None, times))
 
     # ---- internals: HTTP ------------------------------------------------------------------
+
+    @web.middleware
+    async def _round_trip(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        # The request has been handled (a message is stored, an update confirmed) before the
+        # client sees the answer, as with a real network between them.
+        response = await handler(request)
+        if self.round_trip > 0:
+            await asyncio.sleep(self.round_trip)
+        return response
 
     async def _handle_not_found(self, request: web.Request) -> web.Response:
         return web.json_response(
