@@ -62,10 +62,11 @@ class Settings(BaseSettings):
         description="Knowledge base directory (content/ru, content/kk); empty means the "
         "bundled content.",
     )
-    database: Path = Field(
-        Path("zanbot.sqlite3"),
+    database: str = Field(
+        "zanbot.sqlite3",
         alias="ZANBOT_DATABASE",
-        description="Path of the SQLite database file.",
+        description="The database: a SQLite file, or a PostgreSQL URL "
+        "(postgresql://user:password@host:port/name) to share it between several bots.",
     )
     model_dir: Path | None = Field(
         None,
@@ -201,6 +202,17 @@ class Settings(BaseSettings):
         # A name goes inside a sentence: no stray line breaks or runs of spaces.
         return " ".join(value.split())
 
+    @field_validator("database")
+    @classmethod
+    def _file_or_postgresql(cls, value: str) -> str:
+        # The same test as bot.storage.factory's, without importing the database drivers.
+        value = value.strip()
+        if not value:
+            raise ValueError("empty: give a SQLite file or a postgresql:// URL")
+        if "://" in value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("only SQLite files and postgresql:// URLs are supported")
+        return value
+
     @field_validator("api_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
@@ -296,7 +308,7 @@ class Config:
     api_url: str
     bot_username: str
     content_dir: Path | None
-    database: Path
+    database: str  # a SQLite file or a postgresql:// URL (bot.storage.factory)
     model_dir: Path
     admin_ids: frozenset[int]
     timezone: str

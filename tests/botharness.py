@@ -23,7 +23,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.broadcasting.delivery import DeliveryWorker
 from bot.config import Config
 from bot.knowledge.library import Library
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.factory import storage_for
 from bot.telegram.app import build_application, on_shutdown, on_startup
 
 TOKEN = "123456:TEST-TOKEN"
@@ -32,10 +32,11 @@ LAST_GROUP = 1_000_000
 _handled: dict[int, set[int]] = {}  # id(application) -> ids of the updates it has handled
 
 
-def make_config(api: FakeBotAPI, database: Path, **overrides: object) -> Config:
-    """A configuration pointing the bot at the fake server, with a fresh database."""
+def make_config(api: FakeBotAPI, database: str | Path, **overrides: object) -> Config:
+    """A configuration pointing the bot at the fake server, with a fresh database (a SQLite
+    file, or a PostgreSQL URL)."""
     config = Config.load(env={}, dotenv=Path("/nonexistent"))
-    return replace(config, token=TOKEN, api_url=api.url, database=database, **overrides)
+    return replace(config, token=TOKEN, api_url=api.url, database=str(database), **overrides)
 
 
 @asynccontextmanager
@@ -48,7 +49,7 @@ async def running_bot(
 ) -> AsyncIterator[Application]:
     """Start the bot as `zanbot run` does, and stop it cleanly after: with long polling, or
     with a webhook server on ``config.webhook_port`` for `webhook_url` (``--webhook URL``)."""
-    storage = SQLiteStorage(config.database)
+    storage = storage_for(config.database)
     app = build_application(config, library, storage, clock=clock)
     app.bot_data["webhook"] = webhook_url is not None  # what run_bot sets
     handled = _handled[id(app)] = set()

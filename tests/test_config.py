@@ -36,7 +36,7 @@ def test_defaults(no_dotenv: Path) -> None:
         api_url="https://api.telegram.org",
         bot_username="",
         content_dir=None,
-        database=Path("zanbot.sqlite3"),
+        database="zanbot.sqlite3",
         model_dir=Path.home() / ".cache" / "zanbot" / "models",
         admin_ids=frozenset(),
         timezone="Asia/Almaty",
@@ -80,7 +80,7 @@ def test_environment_overrides(no_dotenv: Path) -> None:
     assert config.token == "123:abc"
     assert config.api_url == "http://localhost:8081"
     assert config.content_dir == Path("/srv/content")
-    assert config.database == Path("/var/lib/zanbot/db.sqlite3")
+    assert config.database == "/var/lib/zanbot/db.sqlite3"
     assert config.timezone == "Asia/Aqtobe"
     assert config.log_level == "DEBUG"
     assert (config.webhook_listen, config.webhook_port) == ("0.0.0.0", 88)
@@ -113,7 +113,7 @@ def test_operator_names_are_read_per_language(no_dotenv: Path) -> None:
         pytest.param(
             "# comment\n\nTELEGRAM_BOT_TOKEN=from-file\nexport ZANBOT_DATABASE='/data/z.sqlite3'\n"
             'ZANBOT_LOG_LEVEL = "warning"\nnot a setting line\n',
-            {"token": "from-file", "database": Path("/data/z.sqlite3"), "log_level": "WARNING"},
+            {"token": "from-file", "database": "/data/z.sqlite3", "log_level": "WARNING"},
             id="read",
         ),
         pytest.param(
@@ -127,7 +127,7 @@ def test_operator_names_are_read_per_language(no_dotenv: Path) -> None:
                 "webhook_secret": "1",
                 "webhook_listen": "two words",
                 "timezone": "UTC",
-                "database": Path("x=y"),
+                "database": "x=y",
                 "flood_burst": 5,
                 "content_dir": None,
             },
@@ -141,7 +141,7 @@ def test_operator_names_are_read_per_language(no_dotenv: Path) -> None:
             {
                 "webhook_secret": "abc",
                 "webhook_listen": "quoted # kept",
-                "database": Path("single # kept"),
+                "database": "single # kept",
                 "token": "a#b",
             },
             id="inline comments",
@@ -221,6 +221,8 @@ def test_admin_ids(raw: str, expected: frozenset[int], no_dotenv: Path) -> None:
         ("ZANBOT_BROADCAST_RATE", "0", "greater than 0"),
         ("ZANBOT_CHAT_RATE", "-0.5", "greater than 0"),
         ("ZANBOT_CHAT_RATE", "nan", "greater than 0"),
+        ("ZANBOT_DATABASE", " ", "empty: give a SQLite file or a postgresql:// URL"),
+        ("ZANBOT_DATABASE", "mysql://db/zanbot", "only SQLite files and postgresql:// URLs"),
         ("ZANBOT_RELOAD_INTERVAL", "-1", "greater than or equal to 0"),
         ("TELEGRAM_BOT_USERNAME", "t.me/zanbot", "not a Telegram username"),
         ("TELEGRAM_BOT_USERNAME", "bot", "not a Telegram username"),
@@ -268,6 +270,18 @@ def test_every_unusable_value_is_named_at_once(no_dotenv: Path) -> None:
         ("ZANBOT_TIMEZONE", "UTC", "timezone", "UTC"),
         ("TELEGRAM_BOT_USERNAME", " @Zan_Bot ", "bot_username", "Zan_Bot"),
         ("TELEGRAM_BOT_USERNAME", "a" * 32, "bot_username", "a" * 32),
+        (
+            "ZANBOT_DATABASE",
+            "postgresql://bot:pw@db:5432/zanbot",
+            "database",
+            "postgresql://bot:pw@db:5432/zanbot",
+        ),
+        (
+            "ZANBOT_DATABASE",
+            " /var/lib/zanbot/zanbot.sqlite3 ",
+            "database",
+            "/var/lib/zanbot/zanbot.sqlite3",
+        ),
     ],
 )
 def test_values_at_the_limits_are_accepted(

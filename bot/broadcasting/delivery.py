@@ -50,7 +50,7 @@ from bot.metrics import Metrics
 from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import utc_now
 from bot.storage.outbox import Outbox, Row
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class DeliveryWorker:
 
     def __init__(
         self,
-        storage: SQLiteStorage,
+        storage: SQLStorage,
         sender: Sender,
         *,
         rate: float = 30.0,

@@ -30,7 +30,7 @@ from bot.knowledge.topics import Topic
 from bot.storage.broadcasts import HearingNotice
 from bot.storage.interface import utc_now
 from bot.storage.migrations import to_iso
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 
 REMINDER_LEAD = timedelta(days=1)
 AUDIENCE = "hearings"  # subscribers of "all" get these too
@@ -54,7 +54,7 @@ class HearingNotices:
 
     def __init__(
         self,
-        storage: SQLiteStorage,
+        storage: SQLStorage,
         library: Library,
         *,
         now: Callable[[], datetime] = utc_now,

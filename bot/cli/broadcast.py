@@ -38,7 +38,8 @@ from bot.broadcasting.broadcasts import (
 from bot.cli.options import database_option
 from bot.config import Config
 from bot.storage.broadcasts import Broadcast
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.factory import database_exists, shown, storage_for
+from bot.storage.sql import SQLStorage
 
 T = TypeVar("T")
 _MARKER = re.compile(r"^---\s*(ru|kk)\s*---\s*$", re.MULTILINE)
@@ -59,18 +60,18 @@ def read_texts(text: str) -> dict[str, str]:
     return {code: body.strip() for code, body in parts.items() if body.strip()}
 
 
-def _run(database: Path, work: Callable[[SQLiteStorage], Awaitable[T]]) -> T:
+def _run(database: str, work: Callable[[SQLStorage], Awaitable[T]]) -> T:
     async def main() -> T:
-        async with SQLiteStorage(database) as storage:
+        async with storage_for(database) as storage:
             return await work(storage)
 
     return asyncio.run(main())
 
 
-def _database(args: argparse.Namespace, config: Config) -> Path:
-    database: Path = args.database or config.database
-    if not database.is_file():  # an empty new database would have no subscribers anyway
-        print(f"database {database} does not exist (see --database, ZANBOT_DATABASE)",
+def _database(args: argparse.Namespace, config: Config) -> str:
+    database: str = args.database or config.database
+    if not database_exists(database):  # an empty new database would have no subscribers anyway
+        print(f"database {shown(database)} does not exist (see --database, ZANBOT_DATABASE)",
               file=sys.stderr)  # fmt: skip
         raise SystemExit(1)
     return database
@@ -112,7 +113,7 @@ def cmd_send(args: argparse.Namespace, config: Config) -> int:
     single = None if len(html) == 2 else next(iter(html))
     topic = None if args.audience == EVERYONE else args.audience
 
-    async def create(storage: SQLiteStorage) -> tuple[int, int]:
+    async def create(storage: SQLStorage) -> tuple[int, int]:
         return await Broadcasts(storage).create(
             created_by=args.report_to, text_ru=html.get("ru") or html["kk"],
             text_kk=html.get("kk") or html["ru"], single_lang=single, audience_topic=topic,
@@ -127,7 +128,7 @@ def cmd_send(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_list(args: argparse.Namespace, config: Config) -> int:
-    async def collect(storage: SQLiteStorage) -> list[str]:
+    async def collect(storage: SQLStorage) -> list[str]:
         broadcasts = Broadcasts(storage)
         recent = await broadcasts.recent(args.limit)
         return [_line(b, await broadcasts.counts(b.id), config.timezone) for b in recent]
@@ -138,7 +139,7 @@ def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    async def collect(storage: SQLiteStorage) -> str | None:
+    async def collect(storage: SQLStorage) -> str | None:
         broadcasts = Broadcasts(storage)
         found = await broadcasts.get(args.id)
         if found is None:
@@ -154,7 +155,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace, config: Config) -> int:
-    async def cancel(storage: SQLiteStorage) -> bool:
+    async def cancel(storage: SQLStorage) -> bool:
         return await Broadcasts(storage).cancel(args.id)
 
     if not _run(_database(args, config), cancel):

@@ -17,8 +17,8 @@ from bot.conversation.buttons import Buttons, Outcome
 from bot.conversation.callbacks import Feedback, decode
 from bot.conversation.subscriptions import subscriptions_page
 from bot.i18n import DEFAULT_LANG
+from bot.storage.factory import storage_for
 from bot.storage.interface import Storage
-from bot.storage.sqlite import SQLiteStorage
 
 USER_ID = 1  # the one user of a terminal session
 HELP = {
@@ -121,7 +121,7 @@ async def run_chat(
     `bot_username` (the Telegram bot's, when known) puts a topic's deep link in what "share"
     shows."""
     with tempfile.TemporaryDirectory(prefix="zanbot-chat-") as scratch:
-        async with SQLiteStorage(Path(scratch) / "chat.sqlite3") as storage:
+        async with storage_for(Path(scratch) / "chat.sqlite3") as storage:
             session = ChatSession(
                 assistant, storage, lang, downloads=downloads, bot_username=bot_username
             )

@@ -1,20 +1,27 @@
-"""`zanbot db …`: back up the database while the bot runs, and check a database file.
+"""`zanbot db …`: back up the database while the bot runs, check a database file, and move a
+SQLite database into PostgreSQL.
 
     zanbot db backup FILE [--database PATH] [--force]
     zanbot db check [--database PATH]
+    zanbot db migrate-to URL [--database PATH]
 
-Both exit 1 on a problem, with the reason on stderr (bot.storage.backup does the work).
+Each exits 1 on a problem, with the reason on stderr (bot.storage.backup and
+bot.storage.transfer do the work). Backups and checks are SQLite's: a PostgreSQL database is
+backed up and checked with PostgreSQL's own tools (pg_dump).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 from bot.cli.options import database_option
 from bot.config import Config
 from bot.storage.backup import LATEST_VERSION, BackupError, CheckResult, backup, check
+from bot.storage.factory import is_postgresql, shown
+from bot.storage.transfer import TransferError, migrate_to
 
 SHOWN = 20  # lines of integrity_check's report printed; a damaged file can have hundreds
 
@@ -24,8 +31,18 @@ def _summary(result: CheckResult) -> str:
     return f"schema version {version} (this zanbot: {LATEST_VERSION}), {result.size} bytes"
 
 
+def _sqlite_only(command: str, database: str) -> bool:
+    """Refuse a PostgreSQL URL where a SQLite file is needed; True when refused."""
+    if is_postgresql(database):
+        print(f"zanbot db {command}: {shown(database)} is PostgreSQL: use its own tools "
+              "(pg_dump, pg_restore)", file=sys.stderr)  # fmt: skip
+    return is_postgresql(database)
+
+
 def cmd_db_backup(args: argparse.Namespace, config: Config) -> int:
     source = args.database or config.database
+    if _sqlite_only("backup", source):
+        return 1
     try:
         result = backup(source, args.file, force=args.force)
     except BackupError as exc:
@@ -37,6 +54,8 @@ def cmd_db_backup(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_db_check(args: argparse.Namespace, config: Config) -> int:
     path = args.database or config.database
+    if _sqlite_only("check", path):
+        return 1
     try:
         result = check(path)
     except BackupError as exc:
@@ -54,10 +73,31 @@ def cmd_db_check(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_db_migrate_to(args: argparse.Namespace, config: Config) -> int:
+    source = args.database or config.database
+    if is_postgresql(source):
+        print(f"zanbot db migrate-to: the database to move must be a SQLite file, not "
+              f"{shown(source)} (see --database)", file=sys.stderr)  # fmt: skip
+        return 1
+    if not is_postgresql(args.url):
+        print(f"zanbot db migrate-to: {args.url} is not a postgresql:// URL", file=sys.stderr)
+        return 1
+    try:
+        copied = asyncio.run(migrate_to(source, args.url))
+    except (TransferError, OSError) as exc:
+        print(f"zanbot db migrate-to: {exc}", file=sys.stderr)
+        return 1
+    for table, rows in copied.items():
+        print(f"{table}: {rows} rows")
+    print(f"{source} copied to {shown(args.url)}: {sum(copied.values())} rows in "
+          f"{len(copied)} tables; now set ZANBOT_DATABASE to the URL")  # fmt: skip
+    return 0
+
+
 def add_db_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `zanbot db backup` and `zanbot db check` to the command line."""
+    """Add `zanbot db backup`, `check` and `migrate-to` to the command line."""
     database = database_option()
-    p = sub.add_parser("db", help="back up or check the database")
+    p = sub.add_parser("db", help="back up, check or move the database")
     db_sub = p.add_subparsers(dest="db_command", required=True)
     b = db_sub.add_parser(
         "backup",
@@ -77,3 +117,13 @@ def add_db_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         "recorded in schema_migrations; exit 1 on a problem.",
     )
     c.set_defaults(func=cmd_db_check)
+    m = db_sub.add_parser(
+        "migrate-to",
+        parents=[database],
+        help="copy the SQLite database into an empty PostgreSQL database",
+        description="Copy every table of the SQLite database (--database, ZANBOT_DATABASE) into "
+        "the empty PostgreSQL database at URL, ids included, in one transaction; then set "
+        "ZANBOT_DATABASE=URL. Stop the bot first.",
+    )
+    m.add_argument("url", metavar="URL", help="postgresql://user:password@host:port/name")
+    m.set_defaults(func=cmd_db_migrate_to)

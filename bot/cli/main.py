@@ -189,7 +189,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         format_report_text,
         period,
     )
-    from bot.storage.sqlite import SQLiteStorage
+    from bot.storage.factory import database_exists, shown, storage_for
 
     today = datetime.now(UTC).date()  # the database counts UTC days
     try:
@@ -198,14 +198,14 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         print(f"zanbot report: {exc}", file=sys.stderr)
         return 2
     database = args.database or config.database
-    if not database.is_file():  # opening would create an empty database and report nothing
-        print(f"database {database} does not exist (see --database, ZANBOT_DATABASE)",
+    if not database_exists(database):  # opening would create an empty one and report nothing
+        print(f"database {shown(database)} does not exist (see --database, ZANBOT_DATABASE)",
               file=sys.stderr)  # fmt: skip
         return 1
     library = _library(args, config)
 
     async def collect() -> UsageReport:
-        async with SQLiteStorage(database) as storage:
+        async with storage_for(database) as storage:
             return await build_report(storage, library, since=since, until=until)
 
     report = asyncio.run(collect())

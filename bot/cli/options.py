@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def database_option() -> argparse.ArgumentParser:
     """Return a parent parser with `--database`, for the commands that open the database."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--database", type=Path, help="SQLite file (default: ZANBOT_DATABASE)")
+    parent.add_argument(
+        "--database",
+        metavar="FILE|URL",
+        help="SQLite file or postgresql:// URL (default: ZANBOT_DATABASE)",
+    )
     return parent

@@ -21,7 +21,7 @@ from bot.i18n import _
 from bot.knowledge.topics import KnowledgeBase
 
 START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Telegram's rule for /start payloads
-QR_PIXELS = 1000  # at least this wide: about 8 cm at 300 dpi, which a phone reads from ~80 cm
+QR_PIXELS = 1000  # at least this wide: about 8 cm printed at 300 dpi, readable across a room
 QR_BORDER = 4  # modules of white around the code, the quiet zone the standard asks for
 QR_KINDS = ("png", "svg")
 MAX_SHOWN_ID = 64  # characters of an unknown id repeated back: no topic id is longer

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import aiosqlite
-
 from bot.i18n import LANGS
+from bot.storage.database import Transaction
 from bot.storage.interface import SUBSCRIPTION_TOPICS, utc_now
 from bot.storage.migrations import to_iso
 
 if TYPE_CHECKING:
-    from bot.storage.sqlite import SQLiteStorage
+    from bot.storage.sql import SQLStorage
 
 OUTBOX_STATES = ("pending", "sending", "sent", "blocked", "failed", "in_doubt", "cancelled")
 COLS = (
@@ -83,7 +82,7 @@ def read_broadcast(row: Any) -> Broadcast:
 class BroadcastStore:
     """Create, list, inspect and cancel broadcasts; keep the hearing notices given."""
 
-    def __init__(self, storage: SQLiteStorage, *, now: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, storage: SQLStorage, *, now: Callable[[], datetime] = utc_now) -> None:
         self.storage = storage
         self.now = now
 
@@ -110,16 +109,16 @@ class BroadcastStore:
         now = to_iso(self.now())
         when = to_iso(send_at) if send_at is not None else now
         async with self.storage.transaction() as db:
-            # subscribers() only reads, on this connection: the snapshot is taken inside the
-            # transaction, so it matches the broadcast row exactly.
+            # subscribers() only reads (in SQLite on this connection, inside the transaction;
+            # in PostgreSQL on another one, at the same moment): a recipient who leaves before
+            # their message is sent is skipped then (Outbox.claim).
             found = await self.storage.subscribers(audience_topic, lang=audience_lang)
-            cursor = await db.execute(
-                f"INSERT INTO broadcasts ({COLS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?,"
-                " 'scheduled', ?, NULL, NULL)",
+            [(broadcast_id,)] = await db.execute(
+                f"INSERT INTO broadcasts ({COLS.removeprefix('id, ')}) VALUES (?, ?, ?, ?, ?, ?,"
+                " ?, 'scheduled', ?, NULL, NULL) RETURNING id",
                 (created_by, text_ru, text_kk, single_lang, audience_topic, audience_lang,
                  when, now),
             )  # fmt: skip
-            broadcast_id = int(cursor.lastrowid or 0)
             await db.executemany(
                 "INSERT INTO outbox (broadcast_id, user_id, lang) VALUES (?, ?, ?)",
                 [(broadcast_id, s.user_id, single_lang or s.lang) for s in found],
@@ -155,12 +154,12 @@ class BroadcastStore:
         """Stop a scheduled or running broadcast: nothing more is sent. False if too late."""
         now = to_iso(self.now())
         async with self.storage.transaction() as db:
-            cursor = await db.execute(
+            cancelled = await db.execute(
                 "UPDATE broadcasts SET state = 'cancelled', finished_at = ? WHERE id = ?"
-                " AND state IN ('draft', 'scheduled', 'sending')",
+                " AND state IN ('draft', 'scheduled', 'sending') RETURNING id",
                 (now, broadcast_id),
             )
-            if not cursor.rowcount:
+            if not cancelled:
                 return False
             await db.execute(
                 "UPDATE outbox SET state = 'cancelled'"
@@ -181,7 +180,7 @@ class BroadcastStore:
 
 
 async def _insert_notices(
-    db: aiosqlite.Connection,
+    db: Transaction,
     notices: Iterable[HearingNotice],
     broadcast_id: int | None,
     created_at: str,
@@ -189,7 +188,7 @@ async def _insert_notices(
     rows = [(n.topic_id, n.kind, n.starts, broadcast_id, created_at) for n in notices]
     if rows:
         await db.executemany(
-            "INSERT OR IGNORE INTO hearing_notices (topic_id, kind, starts, broadcast_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO hearing_notices (topic_id, kind, starts, broadcast_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             rows,
         )

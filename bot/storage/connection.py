@@ -2,13 +2,13 @@
 
 aiosqlite runs every statement on one background thread; writes share one connection, so a
 lock keeps a transaction's statements together. The stores of ``bot.storage`` (core tables,
-broadcasts, outbox, conversations) all read and write through it.
+broadcasts, outbox, conversations) all read and write through it, as a ``Database``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,20 +16,31 @@ from typing import Any
 import aiosqlite
 
 from bot.storage import migrations as schema
+from bot.storage.database import Database, Rows
 from bot.storage.interface import Clock, utc_now
 
 
-class SQLiteDatabase:
-    """One SQLite file (WAL mode) through aiosqlite: migrations, reads, writes, transactions.
+class SQLiteTransaction:
+    """The statements of one SQLite transaction (``bot.storage.database.Transaction``)."""
 
-    ``clock`` returns the current time and is injectable for tests.
-    """
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Rows:
+        return [tuple(row) for row in await self.db.execute_fetchall(sql, tuple(params))]
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self.db.executemany(sql, rows)
+
+
+class SQLiteDatabase(Database):
+    """One SQLite file (WAL mode) through aiosqlite: migrations, reads, writes, transactions."""
 
     def __init__(
         self, path: str | Path, *, clock: Clock = utc_now, busy_timeout_ms: int = 5000
     ) -> None:
+        super().__init__(clock=clock)
         self.path = Path(path)
-        self._clock = clock
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()  # one transaction at a time on the shared connection
@@ -65,27 +76,21 @@ class SQLiteDatabase:
             raise RuntimeError("storage is not open; call open() or use 'async with'")
         return self._db
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Run a read query and return its rows."""
-        return list(await self.db.execute_fetchall(sql, tuple(params)))
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> Rows:
+        return [tuple(row) for row in await self.db.execute_fetchall(sql, tuple(params))]
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Run one write statement on its own (autocommitted); return any RETURNING rows."""
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Rows:
         async with self._lock:
             return await self.fetchall(sql, params)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SQLiteTransaction]:
         """Hold the write lock and run the block's statements as one transaction."""
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield SQLiteTransaction(self.db)
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
-
-    def now_iso(self) -> str:
-        """Return the current time as stored: ISO 8601 UTC text."""
-        return schema.to_iso(self._clock())

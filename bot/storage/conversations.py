@@ -7,19 +7,17 @@ JSON text; this store only reads and writes that text. The tables are migration 
 
 from __future__ import annotations
 
-import aiosqlite
-
-from bot.storage.connection import SQLiteDatabase
+from bot.storage.database import Database, Transaction
 
 
 class ConversationStore:
     """user_data and conversation steps as JSON text, by user and by conversation."""
 
-    def __init__(self, database: SQLiteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
 
     @staticmethod
-    async def forget(db: aiosqlite.Connection, user_id: int) -> None:
+    async def forget(db: Transaction, user_id: int) -> None:
         """Delete the user's data and steps, inside the caller's transaction."""
         await db.execute("DELETE FROM user_state WHERE user_id = ?", (user_id,))
         await db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.storage.broadcasts import COLS, Broadcast, BroadcastStore, read_broadcast
+from bot.storage.database import Transaction
 from bot.storage.interface import utc_now
 from bot.storage.migrations import to_iso
 
 if TYPE_CHECKING:
-    from bot.storage.sqlite import SQLiteStorage
+    from bot.storage.sql import SQLStorage
 
 ERROR_CHARS = 500
 
@@ -35,12 +34,12 @@ class Row:
 class Outbox:
     """Row-level steps of delivery, and the closing of a broadcast."""
 
-    def __init__(self, storage: SQLiteStorage, *, now: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, storage: SQLStorage, *, now: Callable[[], datetime] = utc_now) -> None:
         self.storage = storage
         self.now = now
 
     @staticmethod
-    async def forget(db: aiosqlite.Connection, user_id: int) -> None:
+    async def forget(db: Transaction, user_id: int) -> None:
         """Delete the user's messages, inside the caller's transaction (``forget_user``)."""
         await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
 

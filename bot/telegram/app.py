@@ -35,9 +35,9 @@ from bot.knowledge.library import Library
 from bot.logs import bind_update_id, configure_logging
 from bot.metrics import Metrics
 from bot.storage.admins import Admins
-from bot.storage.connection import SQLiteDatabase
+from bot.storage.database import Database
+from bot.storage.factory import storage_for
 from bot.storage.interface import Storage
-from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.budget import BudgetRateLimiter
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers.admins import register_admin, start_admin, stop_admin
@@ -47,7 +47,7 @@ from bot.telegram.handlers.inline import register_inline
 from bot.telegram.handlers.staff import register_staff, start_watching
 from bot.telegram.health import start_health, stop_health
 from bot.telegram.metered import metered
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.profile import register_descriptions
 
 log = logging.getLogger(__name__)
@@ -137,9 +137,9 @@ def build_application(
     metrics = Metrics()  # /metrics: every request to Telegram is counted, by the wrapper
     builder = builder.request(metered(metrics, request))
     builder = builder.get_updates_request(metered(metrics, updates=True))
-    if isinstance(storage, SQLiteDatabase):
+    if isinstance(storage, Database):
         # An admin half-way through composing an announcement keeps the draft over a restart.
-        builder = builder.persistence(SQLitePersistence(storage, types=(Draft,)))
+        builder = builder.persistence(DatabasePersistence(storage, types=(Draft,)))
     app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
     assistant = Assistant(library, clock=clock, subscriptions=True, operator=config.operator)
@@ -246,7 +246,7 @@ async def _startup_with_signals(app: Application) -> None:
 def run_bot(config: Config, library: Library, *, webhook_url: str | None = None) -> int:
     """Run until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given."""
     configure_logging(config.log_level, fmt=config.log_format, secrets=(config.token,))
-    app = build_application(config, library, SQLiteStorage(config.database))
+    app = build_application(config, library, storage_for(config.database))
     app.bot_data["webhook"] = bool(webhook_url)  # the health endpoint is on with a webhook
     app.post_init = _startup_with_signals
     # drop_pending_updates=False: updates sent while the bot was down are answered on start.

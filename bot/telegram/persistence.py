@@ -19,17 +19,17 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.storage.connection import SQLiteDatabase
 from bot.storage.conversations import ConversationStore
+from bot.storage.database import Database
 
 ConversationKey = tuple[int | str, ...]
 UPDATE_INTERVAL = 5.0  # seconds between PTB's writes of steps and user_data; shutdown: the rest
 
 
-class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Keep conversation steps and user_data in the SQLite database, as JSON."""
+class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Keep conversation steps and user_data in the bot's database (either engine), as JSON."""
 
-    def __init__(self, database: SQLiteDatabase, *, types: tuple[type, ...] = ()) -> None:
+    def __init__(self, database: Database, *, types: tuple[type, ...] = ()) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=True, callback_data=False

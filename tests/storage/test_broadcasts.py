@@ -1,21 +1,23 @@
-"""Tests for bot.storage.broadcasts: broadcasts, their recipients and hearing notices in SQLite."""
+"""Tests for bot.storage.broadcasts: broadcasts, their recipients and hearing notices, on both
+databases."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from bot.storage.broadcasts import BroadcastStore, HearingNotice
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 APRIL = "2026-04-28T05:00:00+00:00"
 
 
 @pytest.fixture
-async def store(storage: SQLiteStorage) -> BroadcastStore:
+async def store(storage: SQLStorage) -> BroadcastStore:
     for user_id, topic, lang in [(1, "fraud", "ru"), (2, "fraud", "ru"), (3, "all", "kk"),
                                  (4, "laws", "kk")]:  # fmt: skip
         await storage.subscribe(user_id, topic)
@@ -23,7 +25,7 @@ async def store(storage: SQLiteStorage) -> BroadcastStore:
     return BroadcastStore(storage, now=lambda: T0)
 
 
-async def outbox(storage: SQLiteStorage, broadcast_id: int) -> list[tuple[int, str, str]]:
+async def outbox(storage: SQLStorage, broadcast_id: int) -> list[tuple[int, str, str]]:
     rows = await storage.fetchall(
         "SELECT user_id, lang, state FROM outbox WHERE broadcast_id = ? ORDER BY user_id",
         (broadcast_id,),
@@ -32,7 +34,7 @@ async def outbox(storage: SQLiteStorage, broadcast_id: int) -> list[tuple[int, s
 
 
 async def test_create_snapshots_the_recipients_with_their_language(
-    store: BroadcastStore, storage: SQLiteStorage
+    store: BroadcastStore, storage: SQLStorage
 ) -> None:
     fraud, count = await store.create(
         created_by=9, text_ru="ru", text_kk="kk", audience_topic="fraud"
@@ -62,7 +64,7 @@ async def test_the_text_follows_the_recipients_language_unless_there_is_one(
     assert (created.text("ru"), created.text("kk"), created.created_by) == ("<b>ru</b>", "kk", None)
 
 
-async def test_get_recent_and_counts(store: BroadcastStore, storage: SQLiteStorage) -> None:
+async def test_get_recent_and_counts(store: BroadcastStore, storage: SQLStorage) -> None:
     assert (await store.get(1), await store.recent()) == (None, [])
     first, _ = await store.create(created_by=9, text_ru="a", text_kk="a")
     system, _ = await store.create(created_by=None, text_ru="b", text_kk="b")
@@ -79,7 +81,7 @@ async def test_get_recent_and_counts(store: BroadcastStore, storage: SQLiteStora
 
 
 async def test_cancel_stops_what_is_not_sent_and_only_once(
-    store: BroadcastStore, storage: SQLiteStorage
+    store: BroadcastStore, storage: SQLStorage
 ) -> None:
     broadcast_id, _ = await store.create(created_by=9, text_ru="a", text_kk="a")
     await storage.execute("UPDATE outbox SET state = 'sent' WHERE user_id = 1")
@@ -105,7 +107,7 @@ async def test_hearing_notices_are_recorded_once(store: BroadcastStore) -> None:
 
 
 async def test_notices_are_recorded_with_their_broadcast_or_not_at_all(
-    store: BroadcastStore, storage: SQLiteStorage
+    store: BroadcastStore, storage: SQLStorage
 ) -> None:
     reminder = HearingNotice("h-april", "reminded", APRIL)
     broadcast_id, _ = await store.create(
@@ -115,7 +117,7 @@ async def test_notices_are_recorded_with_their_broadcast_or_not_at_all(
     assert rows == [("h-april", broadcast_id, "2026-03-01T09:00:00+00:00")]
     # One transaction: a notice that cannot be recorded leaves no broadcast and no outbox rows.
     unbindable = HearingNotice("h-april", "announced", object())  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises((sqlite3.ProgrammingError, asyncpg.DataError)):  # cannot be bound
         await store.create(created_by=None, text_ru="a", text_kk="a", notices=[unbindable])
     assert [b.id for b in await store.recent()] == [broadcast_id]
     assert await storage.fetchall("SELECT COUNT(*) FROM outbox") == [(1,)]  # user 3, of 'all'

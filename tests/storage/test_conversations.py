@@ -1,4 +1,5 @@
-"""Tests for bot.storage.conversations: conversation steps and user_data as JSON text in SQLite.
+"""Tests for bot.storage.conversations: conversation steps and user_data as JSON text, on both
+databases.
 
 How python-telegram-bot's persistence uses them: tests/telegram/test_persistence.py.
 """
@@ -6,17 +7,17 @@ How python-telegram-bot's persistence uses them: tests/telegram/test_persistence
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.storage.conversations import ConversationStore
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.factory import storage_for
+from bot.storage.sql import SQLStorage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-async def test_user_data_is_saved_replaced_and_dropped(tmp_path: Path) -> None:
+async def test_user_data_is_saved_replaced_and_dropped(database: str) -> None:
     now = [T0]
-    async with SQLiteStorage(tmp_path / "c.sqlite3", clock=lambda: now[0]) as storage:
+    async with storage_for(database, clock=lambda: now[0]) as storage:
         store = ConversationStore(storage)
         assert (await store.user_data(), await store.has_user_data(900)) == ([], False)
         await store.save_user_data(900, '{"draft": 1}')
@@ -33,7 +34,7 @@ async def test_user_data_is_saved_replaced_and_dropped(tmp_path: Path) -> None:
         assert await store.conversations("broadcast") == []
 
 
-async def test_conversation_steps_by_name(storage: SQLiteStorage) -> None:
+async def test_conversation_steps_by_name(storage: SQLStorage) -> None:
     store = ConversationStore(storage)
     await store.save_conversation("broadcast", "[900, 900]", 900, "1")
     await store.save_conversation("broadcast", "[900, 900]", 900, "2")  # the next step
@@ -47,7 +48,7 @@ async def test_conversation_steps_by_name(storage: SQLiteStorage) -> None:
     assert await store.conversations("none") == []
 
 
-async def test_forget_deletes_the_users_data_and_steps_only(storage: SQLiteStorage) -> None:
+async def test_forget_deletes_the_users_data_and_steps_only(storage: SQLStorage) -> None:
     store = ConversationStore(storage)
     for user_id in (900, 901):
         await store.save_user_data(user_id, "{}")

@@ -1,4 +1,5 @@
-"""Tests for bot.storage.outbox: the delivery steps of each message of a broadcast, in SQLite."""
+"""Tests for bot.storage.outbox: the delivery steps of each message of a broadcast, on both
+databases."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from conftest import Clock
 
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.outbox import ERROR_CHARS, Outbox, Row
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def outbox(storage: SQLiteStorage, clock: Clock) -> Outbox:
+async def outbox(storage: SQLStorage, clock: Clock) -> Outbox:
     for user_id in (1, 2, 3):
         await storage.subscribe(user_id, "all")
     return Outbox(storage, now=clock)
@@ -37,7 +38,7 @@ async def create(outbox: Outbox, **fields: object) -> int:
     return broadcast_id
 
 
-async def rows(storage: SQLiteStorage, broadcast_id: int) -> dict[int, tuple]:
+async def rows(storage: SQLStorage, broadcast_id: int) -> dict[int, tuple]:
     found = await storage.fetchall(
         "SELECT user_id, state, attempts, last_error, sent_at FROM outbox WHERE broadcast_id = ?",
         (broadcast_id,),
@@ -46,7 +47,7 @@ async def rows(storage: SQLiteStorage, broadcast_id: int) -> dict[int, tuple]:
 
 
 async def test_claim_takes_pending_rows_of_subscribed_unblocked_users(
-    outbox: Outbox, storage: SQLiteStorage
+    outbox: Outbox, storage: SQLStorage
 ) -> None:
     broadcast_id = await create(outbox)
     pending = await outbox.pending(broadcast_id)
@@ -62,7 +63,7 @@ async def test_claim_takes_pending_rows_of_subscribed_unblocked_users(
     assert [row.user_id for row in await outbox.pending(broadcast_id)] == [1, 2, 3]
 
 
-async def test_outcomes_of_a_claimed_row(outbox: Outbox, storage: SQLiteStorage) -> None:
+async def test_outcomes_of_a_claimed_row(outbox: Outbox, storage: SQLStorage) -> None:
     broadcast_id = await create(outbox)
     one, two, three = await outbox.claim(await outbox.pending(broadcast_id))
     await outbox.sent(one)
@@ -80,7 +81,7 @@ async def test_outcomes_of_a_claimed_row(outbox: Outbox, storage: SQLiteStorage)
 
 
 async def test_a_block_closes_the_users_other_pending_rows_and_marks_them(
-    outbox: Outbox, storage: SQLiteStorage
+    outbox: Outbox, storage: SQLStorage
 ) -> None:
     first, second = await create(outbox), await create(outbox)
     [_one, two, _three] = await outbox.claim(await outbox.pending(first))
@@ -93,7 +94,7 @@ async def test_a_block_closes_the_users_other_pending_rows_and_marks_them(
 
 
 async def test_next_due_start_and_rows_a_kill_left_sending(
-    outbox: Outbox, storage: SQLiteStorage, clock: Clock
+    outbox: Outbox, storage: SQLStorage, clock: Clock
 ) -> None:
     assert await outbox.next_due() is None
     later = await create(outbox, send_at=T0 + timedelta(hours=1))
@@ -112,7 +113,7 @@ async def test_next_due_start_and_rows_a_kill_left_sending(
 
 
 async def test_finish_closes_the_broadcast_and_its_rows(
-    outbox: Outbox, storage: SQLiteStorage, clock: Clock
+    outbox: Outbox, storage: SQLStorage, clock: Clock
 ) -> None:
     broadcast_id = await create(outbox)
     await outbox.start(broadcast_id)
@@ -135,7 +136,7 @@ async def test_finish_closes_the_broadcast_and_its_rows(
     assert await outbox.finish(999) is None
 
 
-async def test_forget_deletes_only_the_users_rows(outbox: Outbox, storage: SQLiteStorage) -> None:
+async def test_forget_deletes_only_the_users_rows(outbox: Outbox, storage: SQLStorage) -> None:
     broadcast_id = await create(outbox)
     async with storage.transaction() as db:
         await Outbox.forget(db, 2)

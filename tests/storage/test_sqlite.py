@@ -1,24 +1,29 @@
-"""Tests for bot.storage.interface and bot.storage.sqlite against a real SQLite file."""
+"""Tests for bot.storage.interface and bot.storage.sql, on a real SQLite file and a real
+PostgreSQL database (the ``database`` fixture runs each test on both)."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from conftest import Clock
 
 from bot.i18n import resolve_locale
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.conversations import ConversationStore
+from bot.storage.factory import storage_for
 from bot.storage.interface import (
     Storage,
     Subscriber,
     Unanswered,
     User,
 )
+from bot.storage.sql import SQLStorage
 from bot.storage.sqlite import SQLiteStorage
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -30,18 +35,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "zanbot.sqlite3"
-
-
-@pytest.fixture
-async def store(db_path: Path, clock: Clock) -> AsyncIterator[SQLiteStorage]:
-    async with SQLiteStorage(db_path, clock=clock) as storage:
+async def store(database: str, clock: Clock) -> AsyncIterator[SQLStorage]:
+    async with storage_for(database, clock=clock) as storage:
         yield storage
 
 
-async def test_storage_is_a_storage_and_refuses_use_before_open(db_path: Path) -> None:
-    storage = SQLiteStorage(db_path)
+async def test_storage_is_a_storage_and_refuses_use_before_open(database: str) -> None:
+    storage = storage_for(database)
     assert isinstance(storage, Storage)
     with pytest.raises(RuntimeError, match="not open"):
         await storage.admin_ids()
@@ -52,7 +52,7 @@ async def test_storage_is_a_storage_and_refuses_use_before_open(db_path: Path) -
 # Users
 
 
-async def test_touch_user_creates_then_refreshes(store: SQLiteStorage, clock: Clock) -> None:
+async def test_touch_user_creates_then_refreshes(store: SQLStorage, clock: Clock) -> None:
     first = await store.touch_user(7, hint_lang="kk")
     assert first == User(7, None, "kk", T0, T0, False)
     clock.advance(hours=2)
@@ -63,7 +63,7 @@ async def test_touch_user_creates_then_refreshes(store: SQLiteStorage, clock: Cl
     assert await store.get_user(8) is None
 
 
-async def test_set_language_validates_and_creates_user(store: SQLiteStorage) -> None:
+async def test_set_language_validates_and_creates_user(store: SQLStorage) -> None:
     await store.set_language(5, "kk")
     user = await store.get_user(5)
     assert (user.lang, await store.language(5)) == ("kk", "kk")  # type: ignore[union-attr]
@@ -83,7 +83,7 @@ def test_resolve_locale(lang: str | None, hint: str | None, expected: str) -> No
 # Subscriptions
 
 
-async def test_subscribe_and_unsubscribe(store: SQLiteStorage) -> None:
+async def test_subscribe_and_unsubscribe(store: SQLStorage) -> None:
     await store.subscribe(1, "fraud")  # creates the user row on the way
     await store.subscribe(1, "fraud")
     await store.subscribe(1, "laws")
@@ -99,7 +99,7 @@ async def test_subscribe_and_unsubscribe(store: SQLiteStorage) -> None:
         await store.unsubscribe(1, "sports")
 
 
-async def test_subscribers_filter_by_topic_lang_and_blocked(store: SQLiteStorage) -> None:
+async def test_subscribers_filter_by_topic_lang_and_blocked(store: SQLStorage) -> None:
     await store.touch_user(1)
     await store.set_language(1, "ru")
     await store.touch_user(2, hint_lang="kk-KZ")
@@ -132,7 +132,7 @@ async def test_subscribers_filter_by_topic_lang_and_blocked(store: SQLiteStorage
         await store.subscribers("sports")
 
 
-async def test_concurrent_writes_share_the_connection_safely(store: SQLiteStorage) -> None:
+async def test_concurrent_writes_share_the_connection_safely(store: SQLStorage) -> None:
     await asyncio.gather(*(store.subscribe(user_id, "fraud") for user_id in range(20)))
     assert [s.user_id for s in await store.subscribers("fraud")] == list(range(20))
 
@@ -140,7 +140,7 @@ async def test_concurrent_writes_share_the_connection_safely(store: SQLiteStorag
 # Feedback, unanswered questions and counters
 
 
-async def test_feedback_summary_counts_within_range(store: SQLiteStorage, clock: Clock) -> None:
+async def test_feedback_summary_counts_within_range(store: SQLStorage, clock: Clock) -> None:
     await store.add_feedback(1, "fraud-victim-steps", "ru", helpful=True)
     await store.add_feedback(2, "fraud-victim-steps", "ru", helpful=False)
     await store.add_feedback(None, "fraud-victim-steps", "ru", helpful=True)
@@ -156,7 +156,7 @@ async def test_feedback_summary_counts_within_range(store: SQLiteStorage, clock:
     assert await store.feedback_summary(T0 + timedelta(seconds=1), clock.now) == []
 
 
-async def test_a_second_vote_on_a_topic_replaces_the_first(store: SQLiteStorage) -> None:
+async def test_a_second_vote_on_a_topic_replaces_the_first(store: SQLStorage) -> None:
     await store.add_feedback(1, "fraud-victim-steps", "ru", helpful=False)
     await store.add_feedback(1, "fraud-victim-steps", "ru", helpful=False)
     await store.add_feedback(1, "fraud-victim-steps", "kk", helpful=True)
@@ -170,9 +170,7 @@ async def test_a_second_vote_on_a_topic_replaces_the_first(store: SQLiteStorage)
     ]
 
 
-async def test_unanswered_text_is_stored_redacted(
-    store: SQLiteStorage, clock: Clock, db_path: Path
-) -> None:
+async def test_unanswered_text_is_stored_redacted(store: SQLStorage, clock: Clock) -> None:
     await store.add_unanswered_many(
         [("мошенник просит карту 4400 4301 2345 6789 и код 4821", "ru")]
     )
@@ -183,14 +181,22 @@ async def test_unanswered_text_is_stored_redacted(
         Unanswered("x" * 1000, "kk", T0 + timedelta(minutes=5)),
     ]
     assert await store.unanswered(T0 + timedelta(minutes=1), clock.now) == []
-    await store.close()  # checkpoint the WAL so every byte sits in files we can read
-    raw = b"".join(p.read_bytes() for p in db_path.parent.iterdir())
+
+
+async def test_no_byte_of_the_sqlite_file_holds_what_was_redacted(tmp_path: Path) -> None:
+    path = tmp_path / "zanbot.sqlite3"
+    async with SQLiteStorage(path) as store:
+        await store.add_unanswered_many(
+            [("мошенник просит карту 4400 4301 2345 6789 и код 4821", "ru")]
+        )
+    # Closed: the WAL is checkpointed, so every byte sits in files we can read.
+    raw = b"".join(p.read_bytes() for p in path.parent.iterdir())
     assert "мошенник просит карту".encode() in raw  # we are reading the right bytes
     for digits in ("4400 4301 2345 6789", "4400430123456789", "4821"):
         assert digits.encode() not in raw
 
 
-async def test_answer_and_question_counters_by_day(store: SQLiteStorage, clock: Clock) -> None:
+async def test_answer_and_question_counters_by_day(store: SQLStorage, clock: Clock) -> None:
     await store.add_counts({"ru": (1, 1)}, {("fraud-victim-steps", "ru"): 1})
     await store.add_counts(  # the same day: added to what is there
         {"ru": (1, 0), "kk": (1, 1)},
@@ -216,7 +222,7 @@ async def test_answer_and_question_counters_by_day(store: SQLiteStorage, clock: 
     assert await store.daily_question_counts(day1, day1 + timedelta(days=9)) == [(day1, "ru", 1, 1)]
 
 
-async def test_shared_answers_by_day_without_user_ids(store: SQLiteStorage, clock: Clock) -> None:
+async def test_shared_answers_by_day_without_user_ids(store: SQLStorage, clock: Clock) -> None:
     await store.add_shares({("uk-115-1-stalking", "kk"): 2, ("uk-232-1-droppers", "ru"): 1})
     await store.add_shares({("uk-232-1-droppers", "ru"): 2})  # the same day: added
     clock.advance(days=1)
@@ -230,14 +236,15 @@ async def test_shared_answers_by_day_without_user_ids(store: SQLiteStorage, cloc
         ("uk-115-1-stalking", "kk", 7),
         ("uk-232-1-droppers", "ru", 3),
     ]
-    columns = await store.fetchall("SELECT name FROM pragma_table_info('share_stats')")
-    assert [c[0] for c in columns] == ["day", "topic_id", "lang", "shared"]
+    await store.fetchall("SELECT day, topic_id, lang, shared FROM share_stats")  # the columns…
+    with pytest.raises((sqlite3.OperationalError, asyncpg.UndefinedColumnError), match="user_id"):
+        await store.fetchall("SELECT user_id FROM share_stats")  # …and no user id among them
 
 
 # Admins and personal data
 
 
-async def test_grant_and_revoke_admin(store: SQLiteStorage) -> None:
+async def test_grant_and_revoke_admin(store: SQLStorage) -> None:
     assert await store.admin_ids() == set()
     await store.grant_admin(10, granted_by=None)
     await store.grant_admin(11, granted_by=10)
@@ -248,7 +255,7 @@ async def test_grant_and_revoke_admin(store: SQLiteStorage) -> None:
     assert await store.admin_ids() == {11}
 
 
-async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> None:
+async def test_export_then_forget_deletes_everything(store: SQLStorage) -> None:
     await store.touch_user(42, hint_lang="ru")
     await store.set_language(42, "kk")
     await store.subscribe(42, "laws")
@@ -298,7 +305,7 @@ async def test_export_then_forget_deletes_everything(store: SQLiteStorage) -> No
 
 
 async def test_forget_is_one_transaction_across_the_stores(
-    store: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
+    store: SQLStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await store.subscribe(42, "all")
     await BroadcastStore(store).create(created_by=None, text_ru="ru", text_kk="kk")
@@ -313,8 +320,8 @@ async def test_forget_is_one_transaction_across_the_stores(
     assert await store.fetchall("SELECT user_id FROM outbox") == [(42,)]
 
 
-async def test_language_of_a_user(tmp_path) -> None:
-    async with SQLiteStorage(tmp_path / "lang.sqlite3") as storage:
+async def test_language_of_a_user(database: str) -> None:
+    async with storage_for(database) as storage:
         assert await storage.language(1) == "ru"  # unknown, no hint
         assert await storage.language(1, hint="kk-KZ") == "kk"  # unknown, Telegram's hint
         await storage.touch_user(2, hint_lang="kk")

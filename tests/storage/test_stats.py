@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from pathlib import Path
 
 import pytest
 from botharness import make_config, running_bot
@@ -12,13 +11,14 @@ from conftest import NOW
 from fakebotapi import FakeBotAPI
 
 from bot.knowledge.library import Library
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.factory import storage_for
+from bot.storage.sql import SQLStorage
 from bot.storage.stats import StatsBuffer
 
 EVER = (date(2000, 1, 1), date(2100, 1, 1))
 
 
-async def test_flush_writes_counts_once(storage: SQLiteStorage) -> None:
+async def test_flush_writes_counts_once(storage: SQLStorage) -> None:
     stats = StatsBuffer()
     stats.question("ru", topic_id="uk-115-1-stalking", answer_lang="ru")
     stats.question("ru", topic_id=None, answer_lang="ru")
@@ -32,7 +32,7 @@ async def test_flush_writes_counts_once(storage: SQLiteStorage) -> None:
     ]
 
 
-async def test_flush_writes_shared_answers_by_topic_and_language(storage: SQLiteStorage) -> None:
+async def test_flush_writes_shared_answers_by_topic_and_language(storage: SQLStorage) -> None:
     stats = StatsBuffer()
     stats.shared("uk-115-1-stalking", "kk")
     stats.shared("uk-115-1-stalking", "kk")
@@ -47,28 +47,27 @@ async def test_flush_writes_shared_answers_by_topic_and_language(storage: SQLite
     assert await storage.question_counts(*EVER) == []
 
 
-async def test_shares_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
+async def test_shares_are_kept_when_a_flush_fails(database: str) -> None:
     stats = StatsBuffer()
     stats.shared("uk-115-1-stalking", "ru")
     with pytest.raises(RuntimeError):
-        await stats.flush(SQLiteStorage(tmp_path / "never-opened.sqlite3"))
-    async with SQLiteStorage(tmp_path / "ok.sqlite3") as storage:
+        await stats.flush(storage_for(database))  # never opened
+    async with storage_for(database) as storage:
         await stats.flush(storage)
         assert await storage.share_counts(*EVER) == [("uk-115-1-stalking", "ru", 1)]
 
 
-async def test_counts_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
+async def test_counts_are_kept_when_a_flush_fails(database: str) -> None:
     stats = StatsBuffer()
     stats.question("ru", topic_id="smalltalk-greeting", answer_lang="ru")
-    closed = SQLiteStorage(tmp_path / "never-opened.sqlite3")
     with pytest.raises(RuntimeError):
-        await stats.flush(closed)
-    async with SQLiteStorage(tmp_path / "ok.sqlite3") as storage:
+        await stats.flush(storage_for(database))  # never opened
+    async with storage_for(database) as storage:
         await stats.flush(storage)
         assert await storage.question_counts(*EVER) == [("ru", 1, 1)]
 
 
-async def test_run_flushes_on_stop(storage: SQLiteStorage) -> None:
+async def test_run_flushes_on_stop(storage: SQLStorage) -> None:
     stats = StatsBuffer()
     stop = asyncio.Event()
     task = asyncio.create_task(stats.run(storage, interval=60, stop=stop))
@@ -78,15 +77,15 @@ async def test_run_flushes_on_stop(storage: SQLiteStorage) -> None:
     assert await storage.question_counts(*EVER) == [("kk", 1, 0)]
 
 
-async def test_bot_counts_questions_by_shutdown(library: Library, tmp_path: Path) -> None:
+async def test_bot_counts_questions_by_shutdown(library: Library, database: str) -> None:
     async with FakeBotAPI() as api:
-        config = make_config(api, tmp_path / "bot.sqlite3")
+        config = make_config(api, database)
         user = api.user(4000)
         async with running_bot(config, library, clock=lambda: NOW):
             await api.send_text(user, "что такое сталкинг")
             await api.send_text(user, "как сварить борщ")
             await api.wait_for(user.id, count=2)
-    async with SQLiteStorage(config.database) as storage:
+    async with storage_for(config.database) as storage:
         assert await storage.question_counts(*EVER) == [("ru", 2, 1)]
         assert [(t, n) for t, _lang, n in await storage.topic_counts(*EVER)] == [
             ("uk-115-1-stalking", 1)
@@ -96,7 +95,7 @@ async def test_bot_counts_questions_by_shutdown(library: Library, tmp_path: Path
 
 
 async def test_unanswered_questions_are_held_redacted_and_written_on_flush(
-    storage: SQLiteStorage,
+    storage: SQLStorage,
 ) -> None:
     stats = StatsBuffer()
     stats.not_answered("мошенник просит карту 4400 4301 2345 6789", "ru")
@@ -111,18 +110,18 @@ async def test_unanswered_questions_are_held_redacted_and_written_on_flush(
     assert "4400" not in texts[0][0] and texts[0][0].startswith("мошенник просит карту")
 
 
-async def test_unanswered_questions_are_kept_when_a_flush_fails(tmp_path: Path) -> None:
+async def test_unanswered_questions_are_kept_when_a_flush_fails(database: str) -> None:
     stats = StatsBuffer()
     stats.not_answered("как сварить борщ", "ru")
     with pytest.raises(RuntimeError):
-        await stats.flush(SQLiteStorage(tmp_path / "never-opened.sqlite3"))
-    async with SQLiteStorage(tmp_path / "ok.sqlite3") as storage:
+        await stats.flush(storage_for(database))  # never opened
+    async with storage_for(database) as storage:
         await stats.flush(storage)
         assert [q.text for q in await storage.unanswered(*EVER)] == ["как сварить борщ"]
 
 
 async def test_a_flood_of_unanswered_questions_is_capped(
-    storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
+    storage: SQLStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.storage.stats.MAX_PENDING", 3)
     stats = StatsBuffer()

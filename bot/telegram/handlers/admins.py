@@ -35,7 +35,7 @@ from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
 from bot.storage.admins import Admins, ConfiguredAdmin
 from bot.storage.interface import Storage
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 from bot.telegram.handlers import broadcasts, composer
 from bot.telegram.handlers.broadcasts import user_lang
 from bot.telegram.handlers.citizens import send
@@ -148,7 +148,7 @@ class AdminCommands:
 def broadcast_flow(
     admins: Admins,
     only_admins: filters.BaseFilter,
-    storage: SQLiteStorage,
+    storage: SQLStorage,
     config: Config,
     *,
     clock: Callable[[], datetime] | None = None,
@@ -212,7 +212,7 @@ def register_admin(
     app: Application,
     admins: Admins,
     config: Config,
-    storage: SQLiteStorage,
+    storage: SQLStorage,
     library: Library,
     *,
     clock: Callable[[], datetime] | None = None,

@@ -24,7 +24,7 @@ from bot.metrics import Metrics
 from bot.storage.admins import Admins
 from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import Storage, utc_now
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 from bot.telegram.handlers.citizens import edit, send
 from bot.telegram.metered import metered
 from bot.telegram.sender import TelegramSender
@@ -95,7 +95,7 @@ def report_page(report: DeliveryReport, lang: str) -> Reply:
 async def start_delivery(app: Application, *, clock: Callable[[], datetime] | None) -> None:
     """Start the delivery worker with a Bot of its own (its own connections and lifetime)."""
     config: Config = app.bot_data["config"]
-    storage: SQLiteStorage = app.bot_data["storage"]
+    storage: SQLStorage = app.bot_data["storage"]
     # The worker's Bot outlives the Application's until the worker stopped, so that no send
     # in flight meets a closed connection pool at shutdown. Only its transport is started:
     # Bot.initialize() would call getMe, which sending does not need.
@@ -137,7 +137,7 @@ async def stop_delivery(app: Application) -> None:
 class BroadcastList:
     """/broadcasts: recent broadcasts with states and counts; cancel buttons for live ones."""
 
-    def __init__(self, admins: Admins, storage: SQLiteStorage, config: Config) -> None:
+    def __init__(self, admins: Admins, storage: SQLStorage, config: Config) -> None:
         self.admins = admins
         self.storage = storage
         self.config = config
@@ -200,7 +200,7 @@ def register(
     app: Application,
     admins: Admins,
     only_admins: filters.BaseFilter,
-    storage: SQLiteStorage,
+    storage: SQLStorage,
     config: Config,
 ) -> None:
     """Add /broadcasts and its cancel button."""

@@ -32,7 +32,7 @@ from bot.conversation.callbacks import ChooseAudience, Compose, decode, encode
 from bot.conversation.render import TELEGRAM_LIMIT
 from bot.i18n import _, current_locale
 from bot.storage.admins import Admins
-from bot.storage.sqlite import SQLiteStorage
+from bot.storage.sql import SQLStorage
 from bot.telegram.handlers.broadcasts import describe_audience, local_time, user_lang
 from bot.telegram.handlers.citizens import edit, send
 
@@ -92,7 +92,7 @@ class Composer:
     """The steps of the flow; the draft lives in the admin's user_data until confirmed."""
 
     def __init__(
-        self, admins: Admins, storage: SQLiteStorage, config: Config, clock: Callable[[], datetime]
+        self, admins: Admins, storage: SQLStorage, config: Config, clock: Callable[[], datetime]
     ) -> None:
         self.admins = admins
         self.storage = storage
