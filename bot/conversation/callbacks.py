@@ -83,7 +83,7 @@ class ShareTopic:
     (`Button.inline_query`), so only the terminal chat presses it as data."""
 
     topic_id: str
-    prefix: ClassVar[str] = "share"
+    prefix: ClassVar[str] = "sh"
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def decode(data: str | None) -> Action | None:
     if n == 1 and _ID.fullmatch(args[0]):
         single = {
             "cat": ShowCategory, "sub": ToggleSubscription, "ics": AddToCalendar,
-            "share": ShareTopic, "bc": Compose, "to": ChooseAudience,
+            "sh": ShareTopic, "bc": Compose, "to": ChooseAudience,
         }  # fmt: skip
         if prefix in single:
             return single[prefix](args[0])

@@ -37,9 +37,11 @@ HEARING_KEYS = frozenset(
         "documents_url", "comment_deadline_working_days", "initiator", "contact",
     )
 )  # fmt: skip
-# At most 64 characters: a deep link carries the id as its start parameter, which Telegram
-# limits to 64 (bot/conversation/links.py).
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A deep link carries the id as its start parameter, which Telegram limits to 64 characters
+# (bot/conversation/links.py), and buttons carry it in callback data, at most 64 bytes with
+# the longest prefix and suffix ("fb:<id>:1", bot/conversation/callbacks.py): 59 at most.
+MAX_ID_LENGTH = 59
+_ID = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{MAX_ID_LENGTH - 1}}}$")
 # content/<lang>/out-of-scope.md holds questions no topic answers (docs/content-format.md).
 OUT_OF_SCOPE = "out-of-scope"
 OUT_OF_SCOPE_KEYS = frozenset(("id", "title", "questions"))
@@ -258,7 +260,7 @@ def parse_topic(path: Path, lang: str, text: str | None = None) -> Topic:
         raise ContentError(problems)
     topic_id = str(data["id"]).strip()
     if not _ID.match(topic_id):
-        message = f"bad id '{topic_id}': use a-z, 0-9, - (64 characters at most)"
+        message = f"bad id '{topic_id}': use a-z, 0-9, - ({MAX_ID_LENGTH} characters at most)"
         raise ContentError([Problem(path, lines["id"], message)])
     category = str(data["category"]).strip()
     if category not in CATEGORIES:

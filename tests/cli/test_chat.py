@@ -92,7 +92,7 @@ async def test_ask_and_press_a_numbered_button(
     assert shown.startswith(title(assistant, "uk-115-1-stalking", "ru"))
     labels = [b.data for b in session.buttons]
     assert labels[-4:] == [
-        "fb:uk-115-1-stalking:1", "fb:uk-115-1-stalking:0", "share:uk-115-1-stalking", "menu",
+        "fb:uk-115-1-stalking:1", "fb:uk-115-1-stalking:0", "sh:uk-115-1-stalking", "menu",
     ]  # fmt: skip
     for i, button in enumerate(session.buttons, start=1):
         assert f"  [{i}] {button.text}" in shown
@@ -119,7 +119,7 @@ async def test_share_shows_what_it_would_send(
 ) -> None:
     session = ChatSession(assistant, storage, "kk", bot_username=username)
     await session.handle("232-1")
-    index = [b.data for b in session.buttons].index("share:uk-232-1-droppers") + 1
+    index = [b.data for b in session.buttons].index("sh:uk-232-1-droppers") + 1
     shown = await session.handle(str(index))
     assert shown is not None
     intro = "In Telegram this button sends the answer to a chat you choose, like this:"

@@ -148,7 +148,7 @@ def test_chat_shares_with_the_configured_bots_link(
 ) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "zanbot_bot")
     reply, _match = Assistant(library).ask("232-1", "ru")
-    share = [b.data for row in reply.buttons for b in row].index("share:uk-232-1-droppers") + 1
+    share = [b.data for row in reply.buttons for b in row].index("sh:uk-232-1-droppers") + 1
     code, out, _err = run(capsys, "chat", "--lang", "ru", stdin=f"232-1\n{share}\n/quit\n")
     assert code == 0
     assert "https://t.me/zanbot_bot?start=uk-232-1-droppers" in out

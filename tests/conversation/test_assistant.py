@@ -51,7 +51,7 @@ def test_ask_answers_with_the_topic(assistant: Assistant, question: str, lang: s
     assert reply.text.startswith(expected.title)
     data = datas(reply)
     assert [f"t:{r}" for r in expected.related] == data[: len(expected.related)]
-    assert data[-4:] == [f"fb:{topic}:1", f"fb:{topic}:0", f"share:{topic}", "menu"]
+    assert data[-4:] == [f"fb:{topic}:1", f"fb:{topic}:0", f"sh:{topic}", "menu"]
     # The share button puts the title after the bot's name in a chat the user picks.
     assert reply.buttons[-1][0].inline_query == expected.title
     assert not any(d.startswith("lang:") for d in data)

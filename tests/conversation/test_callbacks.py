@@ -22,6 +22,7 @@ from bot.conversation.callbacks import (
     encode,
     pattern,
 )
+from bot.knowledge.topics import MAX_ID_LENGTH
 
 ACTIONS = [
     Menu(), ChooseLanguage("kk"), ShowTopic("uk-115-1-stalking"), ShowTopic("a-1", "ru"),
@@ -46,10 +47,17 @@ def test_the_data_is_short_and_stable() -> None:
         encode(ShowTopic("x" * 70))
 
 
+def test_every_topic_action_fits_the_longest_topic_id() -> None:
+    longest = "a" * MAX_ID_LENGTH  # the content check allows no longer id
+    for action in (ShowTopic(longest, "kk"), Feedback(longest, helpful=True),
+                   AddToCalendar(longest), ShareTopic(longest)):  # fmt: skip
+        assert decode(encode(action)) == action
+
+
 @pytest.mark.parametrize(
     "data",
     [None, "", "fb:<b>x:0", "fb:x:2", "fb:x", "lang:en", "t:X", "t:a:en", "forget:maybe",
-     "bcx:abc", "menu:1", "cat:", "sub:a:b", "unknown:x", "t:a:ru:extra", "share:", "share:A"],
+     "bcx:abc", "menu:1", "cat:", "sub:a:b", "unknown:x", "t:a:ru:extra", "sh:", "sh:A"],
 )  # fmt: skip
 def test_forged_or_stale_data_is_none(data: str | None) -> None:
     assert decode(data) is None
