@@ -104,7 +104,7 @@ def main() -> None:
     print("1. The knowledge base's held-out split (5 folds; thresholds by the same folds)")
     print(f"   {'':34} {'threshold':>9} {'topics right':>12} {'refused':>8}")
     held = cross_validate(kb)
-    right, refused = held.rates(th.answer, th.margin)
+    right, refused = held.rates(th)
     print(f"   {'zanbot matcher':34} {th.answer:>9.2f} {right:>12.1%} {refused:>8.1%}")
     thresholds = {}
     for name, make in BASELINES.items():

@@ -35,31 +35,28 @@ def main() -> None:
         started = time.perf_counter()
         held = cross_validate(kb, folds=args.folds, c=c, typos=args.typos)
         elapsed = time.perf_counter() - started
-        answer, margin, right, refused = choose(held)
-        now_right, now_refused = held.rates(current.answer, current.margin)
+        best, right, refused = choose(held)
+        now_right, now_refused = held.rates(current)
         count = len(held.labels)
         print(f"C={c:g}: {count} held-out questions, {args.folds} folds, {elapsed:.0f} s")
         print(
-            f"  best: answer ≥ {answer:.2f}, margin ≥ {margin:.2f}: "
+            f"  best: answer ≥ {best.answer:.3f}, margin ≥ {best.margin:.2f}, "
+            f"ratio to out of scope ≥ {best.ratio:g}: "
             f"topic questions right {right:.1%}, out of scope refused {refused:.1%}"
         )
         print(
-            f"  bot.matching.matcher.Thresholds ({current.answer:.2f}, {current.margin:.2f}): "
-            f"right {now_right:.1%}, refused {now_refused:.1%}"
+            f"  bot.matching.matcher.Thresholds ({current.answer:.3f}, {current.margin:.2f}, "
+            f"{current.ratio:g}): right {now_right:.1%}, refused {now_refused:.1%}"
         )
         for lang in ("ru", "kk"):
-            rows = [i for i, x in enumerate(held.langs) if x == lang]
-            sub = type(held)(
-                [held.labels[i] for i in rows], [lang] * len(rows), [held.texts[i] for i in rows],
-                held.classes, held.probabilities[rows],
-            )  # fmt: skip
-            r, f = sub.rates(answer, margin)
+            r, f = held.subset(lang).rates(best)
             print(f"    {lang}: right {r:.1%}, refused {f:.1%}")
         if args.grid:
+            print(f"  right/refused by answer (rows) and margin (columns), ratio {best.ratio:g}")
             print("  answer  " + "  ".join(f"m={m:.2f}      " for m in GRID_MARGIN))
             for a in GRID_ANSWER:
-                cells = [held.rates(a, m) for m in GRID_MARGIN]
-                print(f"  {a:.2f}    " + "  ".join(f"{r:.1%}/{f:.1%}" for r, f in cells))
+                cells = [held.rates(Thresholds(a, m, best.ratio)) for m in GRID_MARGIN]
+                print(f"  {a:.3f}   " + "  ".join(f"{r:.1%}/{f:.1%}" for r, f in cells))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ example questions and out-of-scope examples, never on an evaluation set.
 
 Every example question is classified by a model trained without it (k folds, stratified by
 topic); on a grid, the thresholds are chosen that answer the most held-out topic questions
-right while refusing at least REFUSE of the held-out out-of-scope ones.
+right less those answered wrong, while refusing at least REFUSE of the held-out
+out-of-scope ones.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ from bot.matching.model import OUT_OF_SCOPE, C, TopicModel
 
 FOLDS = 5
 GRID_ANSWER = tuple(np.round(np.arange(0.20, 0.801, 0.025), 3))
-GRID_MARGIN = (0.0, 0.05, 0.10, 0.15, 0.20)
+# A near tie between two topics always asks "did you mean": no margin below 0.05 is tried.
+GRID_MARGIN = (0.05, 0.10, 0.15, 0.20)
+GRID_RATIO = (0.0, 1.0, 1.5, 2.0, 3.0)
 # A wrong article is the worst answer a prosecutor's bot can give: refuse at least this share
-# of the out-of-scope questions, and answer as many others right as that allows.
+# of the out-of-scope questions, and answer as many others right as that allows, each topic
+# question answered with another topic taking one off ("did you mean" still shows the right
+# topic; a wrong answer misinforms).
 REFUSE = 0.95
+WRONG_COST = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,22 +45,41 @@ class HeldOut:
     classes: list[str]  # the columns
     probabilities: np.ndarray
 
-    def decide(self, answer: float, margin: float) -> list[str | None]:
+    def decide(self, thresholds: Thresholds) -> list[str | None]:
         """Return the topic answered for each row under these thresholds (None: refused)."""
         topics = [i for i, c in enumerate(self.classes) if c != OUT_OF_SCOPE]
         scores = self.probabilities[:, topics]
         order = np.argsort(-scores, axis=1, kind="stable")
         rows = np.arange(len(scores))
         top, second = scores[rows, order[:, 0]], scores[rows, order[:, 1]]
-        answered = Thresholds(answer, margin).sure(top, second)
+        outside = (
+            self.probabilities[:, self.classes.index(OUT_OF_SCOPE)]
+            if OUT_OF_SCOPE in self.classes
+            else np.zeros(len(scores))
+        )
+        answered = thresholds.sure(top, second, outside)
         return [
             self.classes[topics[o]] if a else None
             for o, a in zip(order[:, 0], answered, strict=True)
         ]
 
-    def rates(self, answer: float, margin: float) -> tuple[float, float]:
+    def rates(self, thresholds: Thresholds) -> tuple[float, float]:
         """Return (share of topic questions answered right, share of out-of-scope refused)."""
-        return rates(self.decide(answer, margin), self.labels)
+        return rates(self.decide(thresholds), self.labels)
+
+    def subset(self, lang: str) -> HeldOut:
+        """Return the rows of one language."""
+        rows = [i for i, x in enumerate(self.langs) if x == lang]
+        return HeldOut(
+            [self.labels[i] for i in rows], [lang] * len(rows), [self.texts[i] for i in rows],
+            self.classes, self.probabilities[rows],
+        )  # fmt: skip
+
+
+def wrong(chosen: list[str | None], labels: list[str]) -> float:
+    """Return the share of topic questions answered with another topic."""
+    pairs = [(c, label) for c, label in zip(chosen, labels, strict=True) if label != OUT_OF_SCOPE]
+    return float(np.mean([c is not None and c != label for c, label in pairs])) if pairs else 0.0
 
 
 def rates(chosen: list[str | None], labels: list[str]) -> tuple[float, float]:
@@ -109,13 +134,23 @@ def choose(
     *,
     answers: Iterable[float] = GRID_ANSWER,
     margins: Iterable[float] = GRID_MARGIN,
+    ratios: Iterable[float] = GRID_RATIO,
     refuse: float = REFUSE,
-) -> tuple[float, float, float, float]:
-    """Return (answer, margin, answered right, refused): the thresholds that answer the most
-    topic questions right while refusing at least `refuse` of the out-of-scope ones (if none
-    does, the best mean of the two). Ties go to the stricter thresholds."""
-    rows = [(float(a), float(m), *held.rates(a, m)) for a, m in product(answers, margins)]
-    safe = [row for row in rows if row[3] >= refuse]
+    wrong_cost: float = WRONG_COST,
+) -> tuple[Thresholds, float, float]:
+    """Return (thresholds, answered right, refused): the thresholds that score best, answered
+    right minus `wrong_cost` × answered wrong, while refusing at least `refuse` of the
+    out-of-scope questions (if none does, the best mean of right and refused). Ties go to
+    the stricter thresholds."""
+    rows = []
+    for a, m, r in product(answers, margins, ratios):
+        thresholds = Thresholds(float(a), float(m), float(r))
+        chosen = held.decide(thresholds)
+        right, refused = rates(chosen, held.labels)
+        rows.append((thresholds, right, refused, right - wrong_cost * wrong(chosen, held.labels)))
+    safe = [row for row in rows if row[2] >= refuse]
     if safe:
-        return max(reversed(safe), key=lambda row: row[2])
-    return max(reversed(rows), key=lambda row: row[2] + row[3])
+        best = max(reversed(safe), key=lambda row: row[3])
+    else:
+        best = max(reversed(rows), key=lambda row: row[1] + row[2])
+    return best[0], best[1], best[2]

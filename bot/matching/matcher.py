@@ -60,15 +60,19 @@ class Thresholds:
     examples (benchmarks/calibration.py), never on an evaluation set.
     """
 
-    answer: float = 0.425  # the top topic must have at least this probability to be answered
-    # ... and lead the second by this much, else "did you mean": a near tie between two
-    # topics asks, for a tenth of a point of the cross-validated share answered right
+    answer: float = 0.225  # the top topic must have at least this probability to be answered
+    # ... and lead the second by this much, else "did you mean" between them
     margin: float = 0.05
+    # ... and be this many times as probable as "out of scope". A question whose probability
+    # is spread over a few topics is still about them; one that the out-of-scope examples
+    # explain about as well is not.
+    ratio: float = 1.5
     suggest: float = 0.15  # topics at least this probable are offered when not answered
 
-    def sure(self, top: T, second: T) -> T:
-        """Tell whether the best topic is answered: for numbers, or elementwise for arrays."""
-        return (top >= self.answer) & (top - second >= self.margin)
+    def sure(self, top: T, second: T, outside: T) -> T:
+        """Tell whether the best topic is answered, given the second's and out of scope's
+        probabilities: for numbers, or elementwise for arrays."""
+        return (top >= self.answer) & (top - second >= self.margin) & (top >= self.ratio * outside)
 
 
 class Matcher:
@@ -91,6 +95,7 @@ class Matcher:
         classes = model.classes
         self._topics = [i for i, c in enumerate(classes) if c != OUT_OF_SCOPE]
         self._names = [classes[i] for i in self._topics]
+        self._outside = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else None
 
     @property
     def topics(self) -> list[str]:
@@ -118,14 +123,20 @@ class Matcher:
 
     def rank_many(self, texts: Sequence[str], *, limit: int = SHOWN) -> list[list[Candidate]]:
         """Return, for each text, up to `limit` topics by probability, best first."""
+        return [ranked for ranked, _outside in self._classify(texts, limit)]
+
+    def _classify(self, texts: Sequence[str], limit: int) -> list[tuple[list[Candidate], float]]:
+        """Return, for each text, its best topics and the probability that it is out of scope."""
         if not texts:
             return []
-        probabilities = self.model.probabilities(texts)[:, self._topics]
-        ranked = []
-        for row in probabilities:
+        probabilities = self.model.probabilities(texts)
+        outside = probabilities[:, self._outside] if self._outside is not None else None
+        found = []
+        for n, row in enumerate(probabilities[:, self._topics]):
             best = np.argsort(-row, kind="stable")[:limit]
-            ranked.append([Candidate(self._names[i], round(float(row[i]), 4)) for i in best])
-        return ranked
+            ranked = [Candidate(self._names[i], round(float(row[i]), 4)) for i in best]
+            found.append((ranked, float(outside[n]) if outside is not None else 0.0))
+        return found
 
     def rank(self, text: str, *, limit: int = SHOWN) -> list[Candidate]:
         """Return up to `limit` topics with their probabilities, best first."""
@@ -137,13 +148,15 @@ class Matcher:
 
     def match_many(self, questions: Sequence[tuple[str, str | None]]) -> list[Match]:
         """Match (text, chosen language) pairs, classified together."""
-        ranked = self.rank_many([text for text, _lang in questions])
+        classified = self._classify([text for text, _lang in questions], SHOWN)
         return [
-            self._verdict(text, lang, top)
-            for (text, lang), top in zip(questions, ranked, strict=True)
+            self._verdict(text, lang, ranked, outside)
+            for (text, lang), (ranked, outside) in zip(questions, classified, strict=True)
         ]
 
-    def _verdict(self, text: str, lang: str | None, ranked: list[Candidate]) -> Match:
+    def _verdict(
+        self, text: str, lang: str | None, ranked: list[Candidate], outside: float
+    ) -> Match:
         evidence = self.detector.evidence(text)
         detected = self.detector.decide(evidence, default=lang or "ru")
 
@@ -158,7 +171,7 @@ class Matcher:
         th = self.thresholds
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        sure = th.sure(top, second)
+        sure = th.sure(top, second, outside)
         article = cited(text)
         if article is not None:
             # A cited article no topic explains: say so honestly and never answer another

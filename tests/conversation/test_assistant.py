@@ -120,8 +120,8 @@ def test_unknown_question(assistant: Assistant, question: str, lang: str) -> Non
 
 
 def test_clarify_offers_the_candidates(assistant: Assistant) -> None:
-    # "threats" alone fits debt collectors and a call to the police: the bot asks which one.
-    reply, match = assistant.ask("угрозы", "ru")
+    # "A code and data" fits SMS codes and personal data about as well: the bot asks which.
+    reply, match = assistant.ask("код и данные", "ru")
     assert match.decision == "clarify"
     assert reply.kind == "clarify"
     assert datas(reply) == [*(f"t:{c.topic}" for c in match.candidates), "menu"]

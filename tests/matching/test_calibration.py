@@ -11,6 +11,7 @@ import pytest
 from bot.knowledge.topics import KnowledgeBase, OutOfScope, Topic
 from bot.matching.calibration import HeldOut, choose, cross_validate
 from bot.matching.examples import answer_sentences, descriptions, questions, training_examples
+from bot.matching.matcher import Thresholds
 from bot.matching.model import OUT_OF_SCOPE
 
 BREAD = ["купить хлеб", "свежий хлеб рядом", "где булочная", "хлеб с отрубями", "батон купить"]
@@ -66,9 +67,25 @@ def test_rates_and_the_choice_of_thresholds() -> None:
     )
     held = HeldOut(["a", "a", OUT_OF_SCOPE, OUT_OF_SCOPE], ["ru"] * 4, ["x"] * 4, classes,
                    probabilities)  # fmt: skip
-    assert held.decide(0.3, 0.0) == ["a", "a", None, "a"]
-    assert held.rates(0.3, 0.0) == (1.0, 0.5)
-    assert held.rates(0.5, 0.0) == (0.5, 1.0)
-    answer, margin, right, refused = choose(held, answers=[0.3, 0.38, 0.5], margins=[0.0])
+    assert held.decide(Thresholds(0.3, 0.0, 0.0)) == ["a", "a", None, "a"]
+    assert held.rates(Thresholds(0.3, 0.0, 0.0)) == (1.0, 0.5)
+    assert held.rates(Thresholds(0.5, 0.0, 0.0)) == (0.5, 1.0)
+    # The second and the fourth question are 0.4 and 0.35 "a" against 0.3 out of scope.
+    assert held.rates(Thresholds(0.3, 0.0, ratio=1.2)) == (1.0, 1.0)
+    best, right, refused = choose(held, answers=[0.3, 0.38, 0.5], margins=[0.0], ratios=[0.0])
     # 0.38 answers both topic questions and refuses both others: the best mean.
-    assert (answer, margin, right, refused) == (0.38, 0.0, 1.0, 1.0)
+    assert (best, right, refused) == (Thresholds(0.38, 0.0, 0.0), 1.0, 1.0)
+    best, right, refused = choose(held, answers=[0.3], margins=[0.0], ratios=[0.0, 1.2])
+    assert (best, right, refused) == (Thresholds(0.3, 0.0, 1.2), 1.0, 1.0)
+
+
+def test_a_wrong_topic_costs_more_than_a_refusal() -> None:
+    classes = ["a", OUT_OF_SCOPE, "b"]
+    probabilities = np.array(
+        [[0.9, 0.05, 0.05], [0.5, 0.1, 0.4], [0.5, 0.1, 0.4], [0.05, 0.9, 0.05]]
+    )
+    held = HeldOut(["a", "a", "b", OUT_OF_SCOPE], ["ru"] * 4, ["x"] * 4, classes, probabilities)
+    grid = {"answers": [0.45, 0.6], "margins": [0.0], "ratios": [0.0]}
+    # At 0.45 the second question is answered right and the third wrong; at 0.6 neither.
+    assert choose(held, wrong_cost=0.0, **grid)[0].answer == 0.45
+    assert choose(held, wrong_cost=2.0, **grid)[0].answer == 0.6

@@ -307,8 +307,10 @@ def test_thresholds_decide(tiny: Matcher) -> None:
     match = with_thresholds(answer=0.99).match("где купить свежий хлеб")
     assert match.decision == "clarify"
     assert [c.topic for c in match.candidates] == ["bread"]
-    lenient = with_thresholds(answer=0.0, margin=0.0)
+    lenient = with_thresholds(answer=0.0, margin=0.0, ratio=0.0)
     assert lenient.match("расписание автобусов").decision == "answer"
+    wary = with_thresholds(answer=0.0, margin=0.0, ratio=1000.0)  # out of scope outweighs all
+    assert wary.match("где купить свежий хлеб").decision == "clarify"
     deaf = with_thresholds(answer=2.0, suggest=2.0)
     assert deaf.match("где купить свежий хлеб").decision == "unknown"
 
