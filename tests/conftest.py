@@ -100,6 +100,13 @@ async def scratch_postgresql() -> AsyncIterator[str]:
             await admin.close()
 
 
+@pytest.fixture
+async def postgresql() -> AsyncIterator[str]:
+    """The URL of a new, empty PostgreSQL database, for the tests of PostgreSQL alone."""
+    async with scratch_postgresql() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """Where a test's database is (ZANBOT_DATABASE): a new SQLite file, then a new PostgreSQL

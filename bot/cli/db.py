@@ -6,8 +6,9 @@ SQLite database into PostgreSQL.
     zanbot db migrate-to URL [--database PATH]
 
 Each exits 1 on a problem, with the reason on stderr (bot.storage.backup and
-bot.storage.transfer do the work). Backups and checks are SQLite's: a PostgreSQL database is
-backed up and checked with PostgreSQL's own tools (pg_dump).
+bot.storage.transfer do the work). Backups are SQLite's: a PostgreSQL database is backed up
+with PostgreSQL's own tools (pg_dump); `check` on PostgreSQL says whether it answers and which
+schema version it has.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.cli.options import database_option
 from bot.config import Config
 from bot.storage.backup import LATEST_VERSION, BackupError, CheckResult, backup, check
 from bot.storage.factory import is_postgresql, shown
+from bot.storage.postgresql import check as check_postgresql
 from bot.storage.transfer import TransferError, migrate_to
 
 SHOWN = 20  # lines of integrity_check's report printed; a damaged file can have hundreds
@@ -31,17 +33,11 @@ def _summary(result: CheckResult) -> str:
     return f"schema version {version} (this zanbot: {LATEST_VERSION}), {result.size} bytes"
 
 
-def _sqlite_only(command: str, database: str) -> bool:
-    """Refuse a PostgreSQL URL where a SQLite file is needed; True when refused."""
-    if is_postgresql(database):
-        print(f"zanbot db {command}: {shown(database)} is PostgreSQL: use its own tools "
-              "(pg_dump, pg_restore)", file=sys.stderr)  # fmt: skip
-    return is_postgresql(database)
-
-
 def cmd_db_backup(args: argparse.Namespace, config: Config) -> int:
     source = args.database or config.database
-    if _sqlite_only("backup", source):
+    if is_postgresql(source):
+        print(f"zanbot db backup: {shown(source)} is PostgreSQL: back it up with its own tools "
+              "(pg_dump)", file=sys.stderr)  # fmt: skip
         return 1
     try:
         result = backup(source, args.file, force=args.force)
@@ -53,14 +49,16 @@ def cmd_db_backup(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_db_check(args: argparse.Namespace, config: Config) -> int:
-    path = args.database or config.database
-    if _sqlite_only("check", path):
-        return 1
-    try:
-        result = check(path)
-    except BackupError as exc:
-        print(f"zanbot db check: {exc}", file=sys.stderr)
-        return 1
+    database: str = args.database or config.database
+    path, state = shown(database), "integrity ok"
+    if is_postgresql(database):  # the server answers; its integrity is its own business
+        result, state = asyncio.run(check_postgresql(database, shown_as=path)), "answers"
+    else:
+        try:
+            result = check(database)
+        except BackupError as exc:
+            print(f"zanbot db check: {exc}", file=sys.stderr)
+            return 1
     if not result.ok:
         lines = [line for problem in result.problems for line in problem.splitlines()]
         for line in lines[:SHOWN]:
@@ -69,7 +67,7 @@ def cmd_db_check(args: argparse.Namespace, config: Config) -> int:
             print(f"{path}: … {len(lines) - SHOWN} more line(s)", file=sys.stderr)
         print(f"{path}: {len(result.problems)} problem(s); {_summary(result)}", file=sys.stderr)
         return 1
-    print(f"{path}: integrity ok, {_summary(result)}")
+    print(f"{path}: {state}, {_summary(result)}")
     return 0
 
 

@@ -36,7 +36,7 @@ class BackupError(Exception):
 class CheckResult:
     """What `zanbot db check` found in a database file."""
 
-    path: Path
+    path: Path | str  # a SQLite file, or a PostgreSQL URL as it may be shown
     problems: tuple[str, ...]  # integrity_check's lines and schema problems; empty when ok
     version: int | None  # the highest applied migration, None when there is no record
     size: int  # bytes of the main file
@@ -75,7 +75,8 @@ def schema_version(connection: sqlite3.Connection) -> int | None:
     return None if version is None else int(version)
 
 
-def _schema_problems(version: int | None) -> list[str]:
+def schema_problems(version: int | None) -> list[str]:
+    """Say what is wrong with a recorded schema version for this zanbot (nothing: [])."""
     if version is None:
         return ["no schema_migrations record: not a zanbot database, or never opened by the bot"]
     if version > LATEST_VERSION:
@@ -100,7 +101,7 @@ def check(path: str | Path) -> CheckResult:
         except sqlite3.DatabaseError as exc:
             version, problems = None, [str(exc)]
         else:
-            problems = _schema_problems(version)
+            problems = schema_problems(version)
         try:
             problems = integrity(connection) + problems
         except sqlite3.DatabaseError as exc:
@@ -138,7 +139,7 @@ def backup(source: str | Path, target: str | Path, *, force: bool = False) -> Ch
         try:
             origin.backup(copy)  # pages=-1: one step, one snapshot (see the module's doc)
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            problems = integrity(copy) + _schema_problems(schema_version(copy))
+            problems = integrity(copy) + schema_problems(schema_version(copy))
             version = schema_version(copy)
         finally:
             copy.close()

@@ -1,6 +1,9 @@
 """The storage interface (``Storage``) and the records it returns.
 
-The implementation is ``bot.storage.sqlite.SQLiteStorage``; tests use it with a temporary file.
+The implementation is ``bot.storage.sql.SQLStorage``, the same SQL on SQLite
+(``bot.storage.sqlite.SQLiteStorage``, the default) and PostgreSQL
+(``bot.storage.postgresql.PostgreSQLStorage``), picked by ``bot.storage.factory``; tests run on
+both, with a temporary file and a temporary PostgreSQL database.
 
 Times are stored as ISO 8601 UTC text and days as UTC dates. Schema and migrations live in
 ``bot.storage.migrations``.

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from bot.storage import migrations as schema
+from bot.storage.backup import CheckResult, schema_problems
 from bot.storage.database import Database, Rows
 from bot.storage.interface import Clock, utc_now
 from bot.storage.postgresql_schema import MIGRATIONS_TABLE, POSTGRESQL_MIGRATIONS
@@ -150,3 +151,23 @@ class PostgreSQLDatabase(Database):
 
 class PostgreSQLStorage(PostgreSQLDatabase, SQLStorage):
     """``Storage`` in a PostgreSQL database, shared by every worker that opens it."""
+
+
+async def check(url: str, *, shown_as: str = "") -> CheckResult:
+    """`zanbot db check` for PostgreSQL: the server answers, and the schema version recorded.
+
+    Read-only: unlike opening the storage, it never applies a migration. The database's
+    integrity is PostgreSQL's own business (checksums, ``pg_amcheck``).
+    """
+    try:
+        connection = await asyncpg.connect(url)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return CheckResult(shown_as or url, (f"cannot connect: {exc}",), None, 0)
+    try:
+        version = None
+        if await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+            version = await connection.fetchval("SELECT MAX(version) FROM schema_migrations")
+        size = await connection.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await connection.close()
+    return CheckResult(shown_as or url, tuple(schema_problems(version)), version, int(size))

@@ -1,4 +1,5 @@
-"""Tests for `zanbot db backup` and `zanbot db check` (bot.cli.db) on real database files."""
+"""Tests for `zanbot db backup` and `zanbot db check` (bot.cli.db) on real database files, and
+`zanbot db check` on a real PostgreSQL database (`migrate-to`: tests/storage/test_transfer.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from bot.cli.main import main
 from bot.storage.backup import LATEST_VERSION
+from bot.storage.postgresql import PostgreSQLStorage
 from bot.storage.sqlite import SQLiteStorage
 
 
@@ -98,3 +100,26 @@ def test_db_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
         main(["db"])
     assert exited.value.code == 2
     assert "backup" in capsys.readouterr().err
+
+
+def test_check_on_postgresql_reads_the_schema_version_and_never_migrates(
+    postgresql: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(2):  # an empty database stays empty: check only reads
+        assert main(["db", "check", "--database", postgresql]) == 1
+        assert "no schema_migrations record" in capsys.readouterr().err
+
+    async def open_once() -> None:
+        async with PostgreSQLStorage(postgresql):
+            pass
+
+    asyncio.run(open_once())
+    assert main(["db", "check", "--database", postgresql]) == 0
+    out = capsys.readouterr().out
+    assert f": answers, schema version {LATEST_VERSION} (this zanbot: {LATEST_VERSION})" in out
+    assert main(["db", "backup", str(tmp_path / "copy"), "--database", postgresql]) == 1
+    assert "back it up with its own tools (pg_dump)" in capsys.readouterr().err
+    nowhere = f"postgresql://nobody:s3cret@/x?host={tmp_path}"  # no server's socket there
+    assert main(["db", "check", "--database", nowhere]) == 1
+    err = capsys.readouterr().err
+    assert "cannot connect" in err and "s3cret" not in err

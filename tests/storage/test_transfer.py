@@ -3,7 +3,6 @@ PostgreSQL database (ZANBOT_TEST_POSTGRESQL; skipped without one, but not in CI)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,13 +63,6 @@ async def source(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-async def target() -> AsyncIterator[str]:
-    """The URL of a new, empty PostgreSQL database."""
-    async with scratch_postgresql() as url:
-        yield url
-
-
 async def test_every_table_and_row_moves_and_new_ids_follow_the_copied_ones(
     source: Path,
 ) -> None:
@@ -119,9 +111,9 @@ async def test_a_missing_file_or_server_is_an_error_to_report(tmp_path: Path) ->
 
 
 def test_the_command_moves_the_database_and_says_what_it_copied(
-    source: Path, target: str, capsys: pytest.CaptureFixture[str]
+    source: Path, postgresql: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = target.replace("postgres@", "postgres:s3cret@")  # the test server trusts any password
+    url = postgresql.replace("postgres@", "postgres:s3cret@")  # the test server trusts any password
     assert main(["db", "migrate-to", url, "--database", str(source)]) == 0
     out = capsys.readouterr().out
     assert "outbox: 2 rows" in out.splitlines()

@@ -45,7 +45,8 @@ async def add_subscribers(
     async with SQLiteStorage(config.database) as storage, storage.transaction() as db:
         now = "2026-03-01T09:00:00+00:00"
         await db.executemany(
-            "INSERT OR IGNORE INTO users (user_id, lang, first_seen, last_seen) VALUES (?,?,?,?)",
+            "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             [(i, lang, now, now) for i in ids],
         )
         await db.executemany(
