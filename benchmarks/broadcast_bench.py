@@ -35,7 +35,7 @@ from bot.broadcasting.broadcasts import Broadcasts
 from bot.broadcasting.delivery import DeliveryWorker
 from bot.storage.sqlite import SQLiteStorage
 from bot.telegram.sender import TelegramSender
-from bot.telegram.transport import delivery_request
+from bot.telegram.transport import AiohttpRequest
 
 TOKEN = "123456:BENCH"
 
@@ -101,7 +101,7 @@ async def deliver(url: str, rate: float, users: int, database: Path) -> tuple[fl
             text_ru="<b>Внимание!</b> Тест рассылки.",
             text_kk="<b>Назар!</b> Тест.",
         )
-        request = delivery_request(connections=16)  # as the bot's delivery worker does
+        request = AiohttpRequest(connections=16)  # as the bot's delivery worker does
         await request.initialize()
         bot = Bot(TOKEN, base_url=f"{url}/bot", request=request, get_updates_request=request)
         worker = DeliveryWorker(storage, TelegramSender(bot), rate=rate, chat_rate=1.0)

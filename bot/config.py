@@ -147,6 +147,14 @@ class Settings(BaseSettings):
     chat_rate: float = Field(
         1, gt=0, alias="ZANBOT_CHAT_RATE", description="Broadcast messages per second to one chat."
     )
+    concurrent_updates: int = Field(
+        64,
+        ge=1,
+        alias="ZANBOT_CONCURRENT_UPDATES",
+        description="Updates the bot handles at the same time (each chat's still one after "
+        "another); at most one getUpdates batch (100) more waits in the bot, and the rest "
+        "wait at Telegram, in order, until there is room.",
+    )
     reload_interval: float = Field(
         2,
         ge=0,
@@ -323,6 +331,7 @@ class Config:
     flood_burst: int
     broadcast_rate: float
     chat_rate: float
+    concurrent_updates: int
     reload_interval: float
     operator_ru: str
     operator_kk: str

@@ -51,6 +51,7 @@ def test_defaults(no_dotenv: Path) -> None:
         flood_burst=5,
         broadcast_rate=30.0,
         chat_rate=1.0,
+        concurrent_updates=64,
         reload_interval=2.0,
         operator_ru="",
         operator_kk="",
@@ -73,6 +74,7 @@ def test_environment_overrides(no_dotenv: Path) -> None:
         "ZANBOT_FLOOD_BURST": "10",
         "ZANBOT_BROADCAST_RATE": "1000",
         "ZANBOT_CHAT_RATE": "0.2",
+        "ZANBOT_CONCURRENT_UPDATES": "16",
         "ZANBOT_RELOAD_INTERVAL": "0",
         "UNRELATED": "ignored",
     }
@@ -87,6 +89,7 @@ def test_environment_overrides(no_dotenv: Path) -> None:
     assert config.webhook_secret == "s3cret"
     assert (config.flood_rate, config.flood_burst) == (0.5, 10)
     assert (config.broadcast_rate, config.chat_rate) == (1000.0, 0.2)
+    assert config.concurrent_updates == 16
     assert config.reload_interval == 0.0
 
 
@@ -221,6 +224,7 @@ def test_admin_ids(raw: str, expected: frozenset[int], no_dotenv: Path) -> None:
         ("ZANBOT_BROADCAST_RATE", "0", "greater than 0"),
         ("ZANBOT_CHAT_RATE", "-0.5", "greater than 0"),
         ("ZANBOT_CHAT_RATE", "nan", "greater than 0"),
+        ("ZANBOT_CONCURRENT_UPDATES", "0", "greater than or equal to 1"),
         ("ZANBOT_DATABASE", " ", "empty: give a SQLite file or a postgresql:// URL"),
         ("ZANBOT_DATABASE", "mysql://db/zanbot", "only SQLite files and postgresql:// URLs"),
         ("ZANBOT_RELOAD_INTERVAL", "-1", "greater than or equal to 0"),
@@ -323,7 +327,7 @@ def test_settings_help_mentions_every_setting() -> None:
         assert setting.name in text
         assert setting.help in text
         assert f"(default: {setting.default or 'empty'})" in text
-    assert len(SETTINGS) == 22
+    assert len(SETTINGS) == 23
     assert len({s.name for s in SETTINGS}) == len(SETTINGS)
 
 
@@ -359,6 +363,7 @@ def test_every_setting_is_used(no_dotenv: Path) -> None:
         "ZANBOT_FLOOD_BURST": "9",
         "ZANBOT_BROADCAST_RATE": "9",
         "ZANBOT_CHAT_RATE": "9",
+        "ZANBOT_CONCURRENT_UPDATES": "9",
         "ZANBOT_RELOAD_INTERVAL": "9",
         "ZANBOT_OPERATOR_RU": "о",
         "ZANBOT_OPERATOR_KK": "о",

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -49,39 +47,14 @@ from bot.telegram.health import start_health, stop_health
 from bot.telegram.metered import metered
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.profile import register_descriptions
+from bot.telegram.transport import AiohttpRequest
+from bot.telegram.updates import BATCH, PerChatUpdateProcessor, PollWhenRoom, UpdateQueue
 
 log = logging.getLogger(__name__)
 STATS_INTERVAL = 5.0  # seconds between writes of the question counters
 PUBLIC_COMMANDS = (
     "start", "menu", "lang", "subscribe", "unsubscribe", "help", "about", "privacy", "forget"
 )  # fmt: skip
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Process different chats concurrently, and each chat's updates in order."""
-
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = 0
-        if isinstance(update, Update):
-            chat, user = update.effective_chat, update.effective_user
-            key = chat.id if chat else (user.id if user else 0)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            if not lock.locked():
-                self._locks.pop(key, None)
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
 
 
 def command_descriptions(lang: str) -> list[BotCommand]:
@@ -124,19 +97,26 @@ def build_application(
     # One budget for everything the bot sends: its own requests (replies first) through
     # python-telegram-bot's rate limiter, announcements through the delivery worker.
     budget = SendBudget(config.broadcast_rate, config.chat_rate)
+    # Back-pressure: a bounded number of updates in the bot; the rest wait at Telegram.
+    concurrent = config.concurrent_updates
+    queue = UpdateQueue(capacity=concurrent + BATCH)
     builder = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(queue)
+        .concurrent_updates(PerChatUpdateProcessor(concurrent))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .rate_limiter(BudgetRateLimiter(budget))
     )
     metrics = Metrics()  # /metrics: every request to Telegram is counted, by the wrapper
+    # A connection per update handled at once; long polls have one of their own.
+    request = request or AiohttpRequest(connections=concurrent)
     builder = builder.request(metered(metrics, request))
-    builder = builder.get_updates_request(metered(metrics, updates=True))
+    polls = metered(metrics, AiohttpRequest(connections=1))
+    builder = builder.get_updates_request(PollWhenRoom(polls, queue))
     if isinstance(storage, Database):
         # An admin half-way through composing an announcement keeps the draft over a restart.
         builder = builder.persistence(DatabasePersistence(storage, types=(Draft,)))

@@ -12,12 +12,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.metrics import Metrics
-
-# PTB's own defaults (ApplicationBuilder) for the transports it would otherwise build.
-POOL_SIZE, UPDATES_POOL_SIZE = 256, 1
 
 
 class MeteredRequest(BaseRequest):
@@ -53,10 +50,6 @@ class MeteredRequest(BaseRequest):
         return status, body
 
 
-def metered(
-    metrics: Metrics, inner: BaseRequest | None = None, *, updates: bool = False
-) -> MeteredRequest:
-    """Wrap `inner`, or the transport PTB would build by default (for long polls: `updates`)."""
-    if inner is None:
-        inner = HTTPXRequest(connection_pool_size=UPDATES_POOL_SIZE if updates else POOL_SIZE)
+def metered(metrics: Metrics, inner: BaseRequest) -> MeteredRequest:
+    """Count the requests of `inner` in `metrics`."""
     return MeteredRequest(inner, metrics)

@@ -1,22 +1,20 @@
-"""The HTTP transport of the broadcast sender: python-telegram-bot over aiohttp.
+"""The bot's HTTP transport: python-telegram-bot over aiohttp, for every Bot API request.
 
-httpx, python-telegram-bot's default transport, spends about a millisecond of CPU per
-request (connection pool bookkeeping, a failed optional import per request), which caps a
-broadcast near 500 messages per second on a small server; aiohttp needs a fraction of that,
-so paid broadcasts (1000/s) run at their limit (see benchmarks/broadcast_bench.py). Only the
-delivery worker uses it, through PTB's documented extension point (a ``BaseRequest``); the
-rest of the bot keeps PTB's default. Without aiohttp installed, PTB's default is used.
+httpx, python-telegram-bot's default transport, spends several times aiohttp's CPU per request:
+its connection pool looks at every open connection on each request, and httpcore tries to
+import sniffio (not installed) for every lock it sets up, a failed import that searches the
+whole path each time. The bot's replies, its long polls and the delivery worker's
+announcements all go through an ``AiohttpRequest``, python-telegram-bot's documented
+extension point (a ``BaseRequest``); see benchmarks/reply_bench.py and broadcast_bench.py.
 """
 
 from __future__ import annotations
 
-from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+import urllib.request
 
-try:
-    import aiohttp
-except ImportError:  # pragma: no cover - aiohttp is optional
-    aiohttp = None  # type: ignore[assignment]
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
 
 def _seconds(value: object, default: float) -> float:
@@ -30,8 +28,6 @@ class AiohttpRequest(BaseRequest):
     """Send Bot API requests with one aiohttp session (keep-alive connections)."""
 
     def __init__(self, *, connections: int = 16, timeout: float = 10.0) -> None:
-        if aiohttp is None:
-            raise RuntimeError("aiohttp is not installed")
         self.connections = connections
         self.timeout = timeout
         self._session: aiohttp.ClientSession | None = None
@@ -44,7 +40,10 @@ class AiohttpRequest(BaseRequest):
         """Open the session (in the running event loop)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.connections)
-            self._session = aiohttp.ClientSession(connector=connector)
+            # HTTPS_PROXY and the like apply, as with python-telegram-bot's httpx; only when
+            # set, since trust_env reads them (and ~/.netrc) in a thread for every request.
+            proxied = bool(urllib.request.getproxies())
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=proxied)
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -74,7 +73,9 @@ class AiohttpRequest(BaseRequest):
             data = request_data.json_parameters
             files = request_data.multipart_data
             if files:
-                form = aiohttp.FormData(data)
+                # File names as written (UTF-8), as httpx sends them: quoted, a Cyrillic
+                # name would reach the chat as %D0%B7%D0%B0….
+                form = aiohttp.FormData(data, quote_fields=False)
                 for name, (filename, content, mime) in files.items():
                     form.add_field(name, content, filename=filename, content_type=mime)
                 data = form
@@ -85,10 +86,3 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut(f"Timed out: {exc!r}") from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp: {exc!r}") from exc
-
-
-def delivery_request(connections: int) -> BaseRequest:
-    """Return the transport for broadcasts: aiohttp when installed, else PTB's default."""
-    if aiohttp is not None:
-        return AiohttpRequest(connections=connections)
-    return HTTPXRequest(connection_pool_size=connections)

@@ -28,7 +28,7 @@ from bot.storage.sql import SQLStorage
 from bot.telegram.handlers.citizens import edit, send
 from bot.telegram.metered import metered
 from bot.telegram.sender import TelegramSender
-from bot.telegram.transport import delivery_request
+from bot.telegram.transport import AiohttpRequest
 
 RECENT = 8
 
@@ -100,7 +100,7 @@ async def start_delivery(app: Application, *, clock: Callable[[], datetime] | No
     # in flight meets a closed connection pool at shutdown. Only its transport is started:
     # Bot.initialize() would call getMe, which sending does not need.
     metrics: Metrics = app.bot_data["metrics"]
-    request = metered(metrics, delivery_request(connections=16))  # counted for /metrics
+    request = metered(metrics, AiohttpRequest(connections=16))  # counted for /metrics
     await request.initialize()
     bot = Bot(
         config.token,
