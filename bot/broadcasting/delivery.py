@@ -21,6 +21,15 @@ such rows become ``in_doubt`` and are NOT sent again — a missed announcement i
 duplicate — and the report counts them. They are at most ``max_in_flight`` plus one claim
 batch (about 10 ms of sending). (A timeout is the same doubt in small: the sender reports it as
 transient, so it is retried.)
+
+Several workers on one database (PostgreSQL)
+--------------------------------------------
+Every process runs a worker; they share the due broadcasts row by row (``bot.storage.outbox``:
+claims skip the rows another worker holds). A worker holds its rows under a lease that it
+renews every third of the lease, so a live worker's rows are never touched by the others. A
+killed worker's rows wait for its lease to run out (``outbox.LEASE``, 30 seconds), then a live
+worker marks those that were being sent ``in_doubt`` (the same rule as at a restart) and sends
+the rest. The last worker to finish a broadcast closes it and sends the report, once.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.broadcasting.broadcasts import DeliveryReport
 from bot.broadcasting.limits import EPSILON, HEADROOM, Monotonic, SendBudget, Sleep
@@ -49,7 +58,7 @@ from bot.broadcasting.shipment import Shipment, Step, settle
 from bot.metrics import Metrics
 from bot.storage.broadcasts import Broadcast, BroadcastStore
 from bot.storage.interface import utc_now
-from bot.storage.outbox import Outbox, Row
+from bot.storage.outbox import LEASE, Outbox, Row
 from bot.storage.sql import SQLStorage
 
 log = logging.getLogger(__name__)
@@ -77,9 +86,11 @@ class DeliveryWorker:
         on_report: Callable[[DeliveryReport], Awaitable[object]] | None = None,
         producers: Iterable[Callable[[], Awaitable[object]]] = (),
         budget: SendBudget | None = None,
+        worker: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.broadcasts = BroadcastStore(storage, now=now)
-        self.outbox = Outbox(storage, now=now)
+        self.outbox = Outbox(storage, now=now, worker=worker, lease=lease)
         self.sender = sender
         # The bot passes its one budget, shared with replies, which go first; `rate`,
         # `chat_rate` and `headroom` make one of the worker's own (tests, benchmarks).
@@ -121,33 +132,37 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Mark interrupted rows in doubt, then deliver due broadcasts until cancelled."""
-        doubtful = await self.outbox.mark_in_doubt()
-        if doubtful:
-            log.warning("%d message(s) were interrupted while sending: marked in doubt", doubtful)
-            self._count("in_doubt", doubtful)
-        while True:
-            self._wake.clear()  # a wake() from here on ends the wait below at once
-            for produce in self.producers:
+        """Deliver due broadcasts until cancelled, marking dead workers' rows in doubt."""
+        renewing = asyncio.create_task(self._renew(), name="zanbot-delivery-lease")
+        try:
+            while True:
+                self._wake.clear()  # a wake() from here on ends the wait below at once
+                for produce in self.producers:
+                    try:
+                        await produce()
+                    except Exception:
+                        log.exception("a broadcast producer failed")
                 try:
-                    await produce()
+                    await self._mark_in_doubt()
+                    await self.deliver_due()
                 except Exception:
-                    log.exception("a broadcast producer failed")
-            try:
-                await self.deliver_due()
-            except Exception:
-                log.exception("delivery failed; trying again at the next poll")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_interval):
-                    await self._wake.wait()
+                    log.exception("delivery failed; trying again at the next poll")
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
     async def deliver_due(self) -> int:
         """Deliver every broadcast due now, one after another; return how many."""
-        done = 0
-        while (broadcast := await self.outbox.next_due()) is not None:
+        # A broadcast another worker is finishing stays due: it is tried again at the next poll.
+        tried: set[int] = set()
+        while (broadcast := await self.outbox.next_due(skip=tried)) is not None:
             await self.deliver(broadcast)
-            done += 1
-        return done
+            tried.add(broadcast.id)
+        return len(tried)
 
     async def deliver(self, broadcast: Broadcast) -> DeliveryReport | None:
         """Send a broadcast's pending rows, then close it and report."""
@@ -203,7 +218,7 @@ class DeliveryWorker:
             await self.sender.send(row.user_id, html)
         except RetryLater as exc:
             self.limiter.pause(exc.retry_after)  # at once, before more sends go out
-            await self.outbox.release([row])
+            await self.outbox.release([row], hold=True)
             return Step(row, "again")
         except Blocked as exc:
             await self.outbox.blocked(row, str(exc) or "blocked")
@@ -224,6 +239,21 @@ class DeliveryWorker:
             await self.outbox.sent(row)
             self._count("sent")
         return Step(row, "done")
+
+    async def _mark_in_doubt(self) -> None:
+        doubtful = await self.outbox.mark_in_doubt()
+        if doubtful:
+            log.warning("%d message(s) were interrupted while sending: marked in doubt", doubtful)
+            self._count("in_doubt", doubtful)
+
+    async def _renew(self) -> None:
+        """Renew this worker's leases every third of a lease while it runs."""
+        while True:
+            await asyncio.sleep(self.outbox.lease.total_seconds() / 3)
+            try:
+                await self.outbox.renew()
+            except Exception:
+                log.exception("could not renew the outbox leases; trying again")
 
     def _count(self, outcome: str, count: int = 1) -> None:
         if self.metrics is not None:

@@ -69,7 +69,8 @@ async def settle(shipment: Shipment, outbox: Outbox) -> None:
 
     await finish(shipment.steps)
     await finish(shipment.claiming)
-    unsent = [*shipment.ready, *shipment.unsent]
+    # Rows waiting for a retry are held too: let them go, for any worker to send.
+    unsent = [*shipment.ready, *shipment.unsent, *(row for _, _, row in shipment.later)]
     for claiming in shipment.claiming:
         if not claiming.cancelled() and claiming.exception() is None:
             unsent += claiming.result()

@@ -38,6 +38,10 @@ class Database(abc.ABC):
     ``clock`` returns the current time and is injectable for tests.
     """
 
+    # Ends a SELECT of rows to claim: on PostgreSQL concurrent claims pass over the rows
+    # another worker is claiming; SQLite has one writer at a time and no row locks.
+    skip_locked = ""
+
     def __init__(self, *, clock: Clock = utc_now) -> None:
         self._clock = clock
 

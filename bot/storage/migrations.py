@@ -188,6 +188,17 @@ CREATE TABLE share_stats (
 );
 """
 
+# Several workers on one database (PostgreSQL) share the outbox: a row being sent, or waiting
+# to be retried, is held by the worker that claimed it until its lease runs out. A worker
+# renews its leases while it lives; the rows of one that died are then handled by the others.
+# A closed broadcast is reported to its creator once, by whichever worker closed it.
+SCHEMA_V6 = """
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT NULL;
+ALTER TABLE outbox ADD COLUMN lease_until TEXT NULL;
+ALTER TABLE broadcasts ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
+UPDATE broadcasts SET reported = 1 WHERE state IN ('done', 'cancelled');
+"""
+
 # In version order; append new versions, never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", SCHEMA_V1),
@@ -195,6 +206,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "conversation state", SCHEMA_V3),
     Migration(4, "one feedback vote per user and topic", SCHEMA_V4),
     Migration(5, "shared answers", SCHEMA_V5),
+    Migration(6, "outbox leases", SCHEMA_V6),
 )
 
 

@@ -103,6 +103,8 @@ async def apply_migrations(connection: asyncpg.Connection, applied_at: datetime)
 class PostgreSQLDatabase(Database):
     """A PostgreSQL database through an asyncpg connection pool."""
 
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
     def __init__(self, url: str, *, clock: Clock = utc_now, pool_size: int = POOL_SIZE) -> None:
         super().__init__(clock=clock)
         if not is_postgresql(url):

@@ -150,6 +150,13 @@ CREATE TABLE share_stats (
 );
 """
 
+SCHEMA_V6 = f"""
+ALTER TABLE outbox ADD COLUMN claimed_by {TEXT} NULL;
+ALTER TABLE outbox ADD COLUMN lease_until {TEXT} NULL;
+ALTER TABLE broadcasts ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
+UPDATE broadcasts SET reported = 1 WHERE state IN ('done', 'cancelled');
+"""
+
 # By version, as in bot.storage.migrations.MIGRATIONS (whose names and order are used).
 POSTGRESQL_MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1,
@@ -157,4 +164,5 @@ POSTGRESQL_MIGRATIONS: dict[int, str] = {
     3: SCHEMA_V3,
     4: SCHEMA_V4,
     5: SCHEMA_V5,
+    6: SCHEMA_V6,
 }

@@ -22,6 +22,7 @@ from bot.broadcasting.broadcasts import (
 from bot.broadcasting.delivery import DeliveryWorker
 from bot.broadcasting.limits import CHAT_HEADROOM, ChatLimiter, RateLimiter
 from bot.broadcasting.sender import Blocked, PermanentError, RetryLater, TransientError
+from bot.storage.factory import storage_for
 from bot.storage.sqlite import SQLiteStorage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -400,6 +401,24 @@ async def test_rows_left_sending_by_a_kill_are_in_doubt_and_not_resent(
     assert [chat for _, chat in sender.calls] == [1, 3]
     assert (await states(store, broadcast_id))[2] == "in_doubt"
     assert (reports[0].sent, reports[0].in_doubt) == (2, 1)
+
+
+async def test_two_workers_on_one_database_send_each_message_once_and_report_once(
+    store: SQLiteStorage, database: str
+) -> None:
+    await subscribe(store, range(1, 201))
+    broadcast_id = await create(store, FakeTime())
+    sender = FakeSender(FakeTime())
+    reports: list[DeliveryReport] = []
+    async with storage_for(database) as other:  # the second worker's own connections
+        workers = [
+            DeliveryWorker(storage, sender, rate=100_000, max_in_flight=8, worker=name,
+                           on_report=_keep(reports))
+            for storage, name in ((store, "a"), (other, "b"))
+        ]  # fmt: skip
+        await asyncio.gather(*(worker.deliver_due() for worker in workers))
+    assert Counter(chat for chat, _ in sender.delivered) == {user: 1 for user in range(1, 201)}
+    assert [(r.broadcast_id, r.state, r.sent) for r in reports] == [(broadcast_id, "done", 200)]
 
 
 async def cancel_soon(task: asyncio.Task[None], turns: int) -> None:
