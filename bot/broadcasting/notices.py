@@ -3,7 +3,9 @@ the day before. Both are system broadcasts (no creator), so the outbox limits an
 safety apply.
 
 What has been announced or reminded is recorded (``BroadcastStore.hearing_notices``) in the
-same transaction that creates the broadcast, so a restart never repeats a notice.
+same transaction that creates the broadcast, so a restart never repeats a notice; and several
+workers checking at the same moment create it once (the first transaction to record it wins,
+the others find it recorded and create nothing).
 
 First start: the very first check records every hearing already in the knowledge base as known
 without announcing it (the bot's subscribers have usually heard of those, and a first deploy
@@ -27,7 +29,7 @@ from bot.i18n import _, use_locale
 from bot.knowledge.hearings import is_past
 from bot.knowledge.library import Library
 from bot.knowledge.topics import Topic
-from bot.storage.broadcasts import HearingNotice
+from bot.storage.broadcasts import HearingNotice, NoticeGiven
 from bot.storage.interface import utc_now
 from bot.storage.migrations import to_iso
 from bot.storage.sql import SQLStorage
@@ -83,7 +85,7 @@ class HearingNotices:
         announced = {n.topic_id for n in known if n.kind == "announced"}
         reminded = {(n.topic_id, n.starts) for n in known if n.kind == "reminded"}
         now = self.now()
-        created: list[int] = []
+        created: list[int | None] = []
         for topic_id, versions in sorted(hearings.items()):
             topic = versions.get("ru") or next(iter(versions.values()))
             hearing = topic.hearing
@@ -100,21 +102,25 @@ class HearingNotices:
                     await self.broadcasts.record_hearing_notices(past)
             elif soon and (topic_id, starts) not in reminded:
                 created.append(await self._notify(versions, starts, ["reminded"], reminder=True))
-        return created
+        return [broadcast_id for broadcast_id in created if broadcast_id is not None]
 
     async def _notify(
         self, versions: dict[str, Topic], starts: str, kinds: list[str], *, reminder: bool
-    ) -> int:
+    ) -> int | None:
+        """Create the notice's broadcast; None when another worker just did."""
         texts = {lang: notice_html(topic, reminder=reminder) for lang, topic in versions.items()}
         text_ru = texts.get("ru") or texts["kk"]
         topic_id = next(iter(versions.values())).id
-        broadcast_id, _count = await self.broadcasts.create(
-            created_by=None,
-            text_ru=text_ru,
-            text_kk=texts.get("kk") or text_ru,
-            audience_topic=AUDIENCE,
-            notices=[HearingNotice(topic_id, kind, starts) for kind in kinds],
-        )
+        try:
+            broadcast_id, _count = await self.broadcasts.create(
+                created_by=None,
+                text_ru=text_ru,
+                text_kk=texts.get("kk") or text_ru,
+                audience_topic=AUDIENCE,
+                notices=[HearingNotice(topic_id, kind, starts) for kind in kinds],
+            )
+        except NoticeGiven:
+            return None
         return broadcast_id
 
     async def _baseline(self, hearings: dict[str, dict[str, Topic]]) -> None:

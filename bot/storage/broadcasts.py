@@ -51,6 +51,10 @@ class Broadcast:
         return self.text_kk if chosen == "kk" else self.text_ru
 
 
+class NoticeGiven(Exception):
+    """Every notice of a new broadcast was recorded already (by another worker, at once)."""
+
+
 class HearingNotice(NamedTuple):
     """A hearing announced or reminded of, or the first check's baseline (topic '*')."""
 
@@ -101,14 +105,22 @@ class BroadcastStore:
         """Store a scheduled broadcast and its recipients; return (id, recipient count).
 
         The audience and language are checked before anything is stored; ``notices`` are
-        recorded with the new broadcast's id in the same transaction.
+        recorded with the new broadcast's id in the same transaction. Raise ``NoticeGiven``,
+        storing nothing, when every one of them was recorded already: workers checking the
+        hearings at the same moment create the notice once.
         """
         check_audience(audience_topic, audience_lang)
+        notices = list(notices)
         if single_lang is not None and single_lang not in LANGS:
             raise ValueError(f"unknown language {single_lang!r}")
         now = to_iso(self.now())
         when = to_iso(send_at) if send_at is not None else now
         async with self.storage.transaction() as db:
+            # The notices first: a second worker's insert waits for the first one's
+            # transaction, then finds the rows (PostgreSQL; SQLite has one writer at a time).
+            given = await _claim_notices(db, notices, now)
+            if notices and not given:
+                raise NoticeGiven
             # subscribers() only reads (in SQLite on this connection, inside the transaction;
             # in PostgreSQL on another one, at the same moment): a recipient who leaves before
             # their message is sent is skipped then (Outbox.claim).
@@ -123,7 +135,12 @@ class BroadcastStore:
                 "INSERT INTO outbox (broadcast_id, user_id, lang) VALUES (?, ?, ?)",
                 [(broadcast_id, s.user_id, single_lang or s.lang) for s in found],
             )
-            await _insert_notices(db, notices, broadcast_id, now)
+            for notice in given:
+                await db.execute(
+                    "UPDATE hearing_notices SET broadcast_id = ?"
+                    " WHERE topic_id = ? AND kind = ? AND starts = ?",
+                    (broadcast_id, *notice),
+                )
         return broadcast_id, len(found)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
@@ -177,6 +194,21 @@ class BroadcastStore:
         """Record notices given without a broadcast (baseline, past hearings) in one go."""
         async with self.storage.transaction() as db:
             await _insert_notices(db, notices, None, to_iso(self.now()))
+
+
+async def _claim_notices(
+    db: Transaction, notices: Iterable[HearingNotice], created_at: str
+) -> list[HearingNotice]:
+    """Record notices not recorded yet (without a broadcast); return those."""
+    given: list[HearingNotice] = []
+    for notice in notices:
+        if await db.execute(
+            "INSERT INTO hearing_notices (topic_id, kind, starts, broadcast_id, created_at)"
+            " VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING RETURNING kind",
+            (*notice, created_at),
+        ):
+            given.append(notice)
+    return given
 
 
 async def _insert_notices(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from conftest import Clock
 from bot.broadcasting.broadcasts import Broadcasts
 from bot.broadcasting.notices import HearingNotices
 from bot.knowledge.library import Library
+from bot.storage.factory import storage_for
 from bot.storage.sqlite import SQLiteStorage
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -151,3 +153,27 @@ async def test_empty_knowledge_base_at_first_start_announces_later_hearings(
     write_hearing(content, "h-april", "2026-04-28T10:00:00+05:00")
     assert library.reload() == []
     assert len(await HearingNotices(store, library, now=clock).check()) == 1
+
+
+@pytest.mark.parametrize("when", ["announcement", "reminder"])
+async def test_two_workers_checking_at_once_create_each_notice_once(
+    store: SQLiteStorage, database: str, content: Path, clock: Clock, when: str
+) -> None:
+    library, _notices = await first_start(store, content, clock)
+    if when == "announcement":
+        write_hearing(content, "h-may", "2026-05-20T15:00:00+05:00")
+        assert library.reload() == []
+    else:
+        clock.now = datetime(2026, 4, 27, 6, 0, tzinfo=UTC)  # the day before h-april
+    async with storage_for(database) as other:  # the second worker's own connections
+        created = await asyncio.gather(
+            *(HearingNotices(storage, library, now=clock).check() for storage in (store, other))
+        )
+    assert sorted(len(ids) for ids in created) == [0, 1]
+    [broadcast_id] = [*created[0], *created[1]]
+    assert [b.id for b in await Broadcasts(store).recent()] == [broadcast_id]
+    recorded = await store.fetchall(
+        "SELECT kind, broadcast_id FROM hearing_notices WHERE broadcast_id IS NOT NULL"
+    )
+    kind = "announced" if when == "announcement" else "reminded"
+    assert recorded == [(kind, broadcast_id)]
