@@ -201,3 +201,23 @@ def test_the_install_script_is_posix_sh() -> None:
 def test_ci_runs_the_install_script_in_a_fresh_venv() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^deploy/install\.sh \S+", script, re.M)
+
+
+def test_the_worker_template_runs_a_webhook_with_its_own_ports_behind_nginx() -> None:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    text = (DEPLOY / "zanbot-worker@.service").read_text(encoding="utf-8")
+    parser.read_string(text)
+    service = parser["Service"]
+    command = shlex.split(service["ExecStart"])
+    assert command[1:3] == ["run", "--webhook"] and command[3].startswith("https://")
+    files = re.findall(r"^EnvironmentFile=(.*)$", text, re.M)
+    assert files == ["/etc/zanbot/zanbot.env", "/etc/zanbot/worker-%i.env"]  # ports last
+    assert "ZANBOT_DATABASE" not in text.split("[Unit]")[1]  # PostgreSQL, from zanbot.env
+    assert service["KillSignal"] == "SIGTERM" and service["NoNewPrivileges"] == "yes"
+    # The ports the instances are told to use are the ones nginx forwards to.
+    ports = re.findall(r"ZANBOT_WEBHOOK_PORT=(\d+)", text)
+    nginx = (DEPLOY / "nginx-zanbot.conf").read_text(encoding="utf-8")
+    assert re.findall(r"^\s*server 127\.0\.0\.1:(\d+)", nginx, re.M) == ports == ["8441", "8442"]
+    path = "/" + command[3].split("/", 3)[3]
+    assert f"location = {path} {{" in nginx
