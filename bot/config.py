@@ -148,7 +148,7 @@ class Settings(BaseSettings):
         1, gt=0, alias="ZANBOT_CHAT_RATE", description="Broadcast messages per second to one chat."
     )
     concurrent_updates: int = Field(
-        64,
+        256,
         ge=1,
         alias="ZANBOT_CONCURRENT_UPDATES",
         description="Updates the bot handles at the same time (each chat's still one after "

@@ -51,7 +51,7 @@ def test_defaults(no_dotenv: Path) -> None:
         flood_burst=5,
         broadcast_rate=30.0,
         chat_rate=1.0,
-        concurrent_updates=64,
+        concurrent_updates=256,
         reload_interval=2.0,
         operator_ru="",
         operator_kk="",

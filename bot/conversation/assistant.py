@@ -6,7 +6,7 @@ short callback strings (at most 64 bytes, Telegram's limit) that the adapters ha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -117,10 +117,17 @@ class Assistant:
 
     def ask(self, text: str, lang: str) -> tuple[Reply, Match]:
         """Answer a free-text question in `lang` (or in the language it is clearly written in)."""
-        question = text.strip()[:MAX_QUESTION]
-        return self._answer(text, lang, self.library.snapshot.matcher.match(question, lang=lang))
+        [match] = self.match([(text, lang)])
+        return self.answer(text, lang, match)
 
-    def _answer(self, text: str, lang: str, match: Match) -> tuple[Reply, Match]:
+    def match(self, questions: Sequence[tuple[str, str]]) -> list[Match]:
+        """Match (text, language) questions together: many cost the classifier little more
+        than one."""
+        trimmed = [(text.strip()[:MAX_QUESTION], lang) for text, lang in questions]
+        return self.library.snapshot.matcher.match_many(trimmed)
+
+    def answer(self, text: str, lang: str, match: Match) -> tuple[Reply, Match]:
+        """Answer a question in `lang` from its match (see `match`)."""
         # Answer in the other language only on clear evidence; offer to switch for good.
         detector = self.library.snapshot.matcher.detector
         reply_lang = detector.decide(match.lang_evidence, default=lang, margin=SWITCH_MARGIN)

@@ -94,6 +94,10 @@ class Storage(abc.ABC):
     async def touch_user(self, user_id: int, *, hint_lang: str | None = None) -> User:
         """Create or refresh a user (last_seen, and the language hint when given)."""
 
+    async def touch_users(self, users: Sequence[tuple[int, str | None]]) -> list[User]:
+        """Touch many (user id, language hint) at once; return each one's user, in order."""
+        return [await self.touch_user(user_id, hint_lang=hint) for user_id, hint in users]
+
     @abc.abstractmethod
     async def get_user(self, user_id: int) -> User | None: ...
 

@@ -63,6 +63,32 @@ async def test_touch_user_creates_then_refreshes(store: SQLStorage, clock: Clock
     assert await store.get_user(8) is None
 
 
+async def test_touch_users_touches_many_in_one_go(store: SQLStorage, clock: Clock) -> None:
+    await store.touch_user(7, hint_lang="kk")
+    await store.set_language(7, "ru")
+    await store.set_blocked(7, True)
+    clock.advance(hours=1)
+    later = T0 + timedelta(hours=1)
+    # Returned in the order asked; a user asked twice is one row, its hint kept.
+    touched = await store.touch_users([(9, None), (7, None), (8, "kk"), (9, "ru"), (8, None)])
+    assert touched == [
+        User(9, None, "ru", later, later, False),
+        User(7, "ru", "kk", T0, later, False),  # an old user: choice kept, unblocked
+        User(8, None, "kk", later, later, False),
+        User(9, None, "ru", later, later, False),
+        User(8, None, "kk", later, later, False),
+    ]
+    assert [await store.get_user(user_id) for user_id in (7, 8, 9)] == touched[1:4]
+    assert await store.touch_users([]) == []
+
+
+async def test_touch_users_takes_more_users_than_one_statement(store: SQLStorage) -> None:
+    ids = list(range(1, 1202))  # three statements' worth (TOUCH_ROWS each)
+    touched = await store.touch_users([(user_id, "kk") for user_id in ids])
+    assert [user.user_id for user in touched] == ids
+    assert {user.hint_lang for user in touched} == {"kk"}
+
+
 async def test_set_language_validates_and_creates_user(store: SQLStorage) -> None:
     await store.set_language(5, "kk")
     user = await store.get_user(5)

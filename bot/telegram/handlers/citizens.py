@@ -24,9 +24,11 @@ from bot.conversation.buttons import Buttons
 from bot.conversation.callbacks import Feedback, decode
 from bot.conversation.subscriptions import subscriptions_page, unsubscribed_page
 from bot.i18n import resolve_locale, set_locale
+from bot.matching.matcher import Match
 from bot.metrics import Metrics
-from bot.storage.interface import Storage
+from bot.storage.interface import Storage, User
 from bot.storage.stats import StatsBuffer
+from bot.telegram.batch import Batch
 from bot.telegram.flood import FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,16 @@ class Handlers:
     metrics: Metrics = field(default_factory=Metrics)
     # user id → (stored language choice, when the user row was last touched)
     _users: dict[int, tuple[str | None, float]] = field(default_factory=dict)
+    # Users seen and questions matched together with the other handlers' at the same moment.
+    touches: Batch[tuple[int, str | None], User] = field(init=False)
+    questions: Batch[tuple[str, str], Match] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.touches = Batch(self.storage.touch_users)
+        self.questions = Batch(self._match)
+
+    async def _match(self, questions: list[tuple[str, str]]) -> list[Match]:
+        return self.assistant.match(questions)
 
     async def use_user_language(self, update: Update) -> str:
         """Record the user as seen, make their language the current locale and return it."""
@@ -96,7 +108,7 @@ class Handlers:
         cached = self._users.get(user.id)
         now = time.monotonic()
         if cached is None or now - cached[1] > USER_CACHE_SECONDS:
-            stored = await self.storage.touch_user(user.id, hint_lang=user.language_code)
+            stored = await self.touches((user.id, user.language_code))
             if len(self._users) > 100_000:
                 self._users.clear()
             cached = self._users[user.id] = (stored.lang, now)
@@ -172,7 +184,8 @@ class Handlers:
         if fraud.looks_pasted(message.text, self.assistant.library.snapshot.fraud):
             await self._check_fraud(message, message.text, lang)
             return
-        reply, match = self.assistant.ask(message.text, lang)
+        match = await self.questions((message.text, lang))
+        reply, match = self.assistant.answer(message.text, lang, match)
         self.metrics.question(match.decision, match.lang)
         if match.decision != "empty":
             self.stats.question(match.lang, topic_id=match.topic, answer_lang=reply.lang)
