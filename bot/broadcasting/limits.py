@@ -5,7 +5,8 @@ Replies to citizens and announcements share Telegram's limits (about 30 messages
 all, one a second to a chat), so they draw on one `SendBudget`: replies are urgent and take
 the next free slot; announcements take the slots no reply is waiting for. Everything runs on
 an injectable monotonic clock and sleep function, so tests check the arithmetic without
-waiting.
+waiting. Several workers on one database also take every message's slot from a grid they
+share (a `SharedPace`, ``bot.storage.pace``), so that together they keep the overall rate.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
@@ -28,6 +30,18 @@ HEADROOM = 0.96
 # Event loop timers are only good to about a millisecond: at high rates let a few
 # milliseconds' worth through per wake-up (a tiny burst, within the headroom).
 BURST_SECONDS = 0.01
+
+
+class SharedPace(Protocol):
+    """The overall rate kept with other workers: a slot per message, pauses for all."""
+
+    async def reserve(self, interval: float) -> float:
+        """Take the next slot of the shared grid; return the seconds to wait for it."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Let no worker send for `seconds` (in the background)."""
+        ...
 
 
 class RateLimiter:
@@ -47,6 +61,7 @@ class RateLimiter:
         grace: float = 0.0,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: SharedPace | None = None,
     ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
@@ -56,6 +71,7 @@ class RateLimiter:
         self.grace = grace
         self.clock = clock
         self.sleep = sleep
+        self.shared = shared
         self._due: float | None = None
         self._paused_until = float("-inf")
         self._urgent_waiting = 0
@@ -83,10 +99,16 @@ class RateLimiter:
                         self._due = max(due, self._paused_until) + self.interval  # the grid
                     else:
                         self._due = now + self.interval  # first event, or after idle time
-                    return
+                    break
         finally:
             if urgent:
                 self._urgent_waiting -= 1
+        if self.shared is not None:
+            # This worker's own order is kept (urgent first); the shared grid spaces it
+            # from the other workers' messages, within the same burst tolerance.
+            wait = await self.shared.reserve(self.interval) - self.tolerance
+            if wait > EPSILON:
+                await self.sleep(wait)
 
     def pause(self, seconds: float) -> None:
         """Let nothing through for `seconds` from now (Telegram asked us to wait)."""
@@ -94,6 +116,8 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, until)
         if self._due is None or self._due < until:
             self._due = until
+        if self.shared is not None:
+            self.shared.pause(seconds)
 
 
 class ChatLimiter:
@@ -136,11 +160,12 @@ class SendBudget:
         headroom: float = HEADROOM,
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: SharedPace | None = None,
     ) -> None:
         self.rate = rate * headroom
         self.burst = max(1, int(self.rate * BURST_SECONDS))
         self.overall = RateLimiter(
-            self.rate, burst=self.burst, grace=0.005, clock=clock, sleep=sleep
+            self.rate, burst=self.burst, grace=0.005, clock=clock, sleep=sleep, shared=shared
         )
         self.chats = ChatLimiter(chat_rate * CHAT_HEADROOM, clock=clock)
         self.sleep = sleep

@@ -11,11 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.storage.interface import Clock, utc_now
-from bot.storage.postgresql import PostgreSQLStorage, is_postgresql
+from bot.storage.pace import DatabasePace
+from bot.storage.postgresql import PostgreSQLDatabase, PostgreSQLStorage, is_postgresql
 from bot.storage.sql import SQLStorage
 from bot.storage.sqlite import SQLiteStorage
 
-__all__ = ["database_exists", "is_postgresql", "shown", "storage_for"]
+__all__ = ["database_exists", "is_postgresql", "pace_for", "shown", "storage_for"]
 
 
 def storage_for(location: str | Path, *, clock: Clock = utc_now) -> SQLStorage:
@@ -23,6 +24,12 @@ def storage_for(location: str | Path, *, clock: Clock = utc_now) -> SQLStorage:
     if is_postgresql(location):
         return PostgreSQLStorage(str(location), clock=clock)
     return SQLiteStorage(location, clock=clock)
+
+
+def pace_for(storage: object) -> DatabasePace | None:
+    """Return the send grid the workers of a shared database keep together; None for SQLite,
+    whose one process paces itself."""
+    return DatabasePace(storage) if isinstance(storage, PostgreSQLDatabase) else None
 
 
 def database_exists(location: str | Path) -> bool:

@@ -199,6 +199,16 @@ ALTER TABLE broadcasts ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
 UPDATE broadcasts SET reported = 1 WHERE state IN ('done', 'cancelled');
 """
 
+# The overall send rate shared by the workers on one PostgreSQL database (bot.storage.pace):
+# one row (made by the first send), the next free slot of the grid in seconds since the epoch
+# on the database's clock. SQLite has the table too, unused: one process paces itself.
+SCHEMA_V7 = """
+CREATE TABLE send_pace (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    due REAL NOT NULL
+);
+"""
+
 # In version order; append new versions, never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", SCHEMA_V1),
@@ -207,6 +217,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "one feedback vote per user and topic", SCHEMA_V4),
     Migration(5, "shared answers", SCHEMA_V5),
     Migration(6, "outbox leases", SCHEMA_V6),
+    Migration(7, "shared send pace", SCHEMA_V7),
 )
 
 

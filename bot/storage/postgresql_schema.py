@@ -157,6 +157,13 @@ ALTER TABLE broadcasts ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
 UPDATE broadcasts SET reported = 1 WHERE state IN ('done', 'cancelled');
 """
 
+SCHEMA_V7 = """
+CREATE TABLE send_pace (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    due DOUBLE PRECISION NOT NULL
+);
+"""
+
 # By version, as in bot.storage.migrations.MIGRATIONS (whose names and order are used).
 POSTGRESQL_MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1,
@@ -165,4 +172,5 @@ POSTGRESQL_MIGRATIONS: dict[int, str] = {
     4: SCHEMA_V4,
     5: SCHEMA_V5,
     6: SCHEMA_V6,
+    7: SCHEMA_V7,
 }

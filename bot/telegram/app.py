@@ -34,7 +34,7 @@ from bot.logs import bind_update_id, configure_logging
 from bot.metrics import Metrics
 from bot.storage.admins import Admins
 from bot.storage.database import Database
-from bot.storage.factory import storage_for
+from bot.storage.factory import pace_for, storage_for
 from bot.storage.interface import Storage
 from bot.telegram.budget import BudgetRateLimiter
 from bot.telegram.flood import FloodGuard
@@ -96,7 +96,7 @@ def build_application(
     api = config.api_url
     # One budget for everything the bot sends: its own requests (replies first) through
     # python-telegram-bot's rate limiter, announcements through the delivery worker.
-    budget = SendBudget(config.broadcast_rate, config.chat_rate)
+    budget = SendBudget(config.broadcast_rate, config.chat_rate, shared=pace_for(storage))
     # Back-pressure: a bounded number of updates in the bot; the rest wait at Telegram.
     concurrent = config.concurrent_updates
     queue = UpdateQueue(capacity=concurrent + BATCH)

@@ -91,3 +91,39 @@ async def test_a_stall_in_transit_never_puts_31_messages_in_one_second(
             clock.t += stall
             arrivals[-1] = clock.t
     assert most_in_one_second(arrivals) <= 30
+
+
+class FakePace:
+    """A shared grid that answers waits from a list and records pauses."""
+
+    def __init__(self, waits: list[float]) -> None:
+        self.waits = waits
+        self.asked: list[float] = []
+        self.paused: list[float] = []
+
+    async def reserve(self, interval: float) -> float:
+        self.asked.append(interval)
+        return self.waits.pop(0)
+
+    def pause(self, seconds: float) -> None:
+        self.paused.append(seconds)
+
+
+async def test_a_shared_pace_adds_its_wait_and_hears_every_pause() -> None:
+    moments: list[float] = []
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pace = FakePace([0.0, 0.5, 0.0])
+    budget = SendBudget(10, 1, headroom=1.0, clock=lambda: now[0], sleep=sleep, shared=pace)
+    for chat in (1, 2, 3):
+        await budget.acquire(chat)
+        moments.append(round(now[0], 9))
+    # The second message waits for its own slot (0.1 s), then for its shared one (0.5 s
+    # later); the third finds both free.
+    assert moments == [0.0, 0.6, 0.6]
+    assert pace.asked == [0.1, 0.1, 0.1]
+    budget.pause(7)
+    assert pace.paused == [7]

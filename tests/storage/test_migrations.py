@@ -32,7 +32,7 @@ RELEASED = {
 TABLES = {
     "users", "subscriptions", "feedback", "unanswered", "topic_stats", "question_stats",
     "admins", "broadcasts", "outbox", "hearing_notices", "user_state", "conversations",
-    "share_stats",
+    "share_stats", "send_pace",
 }  # fmt: skip
 
 
