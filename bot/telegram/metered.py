@@ -15,25 +15,15 @@ from urllib.parse import urlsplit
 from telegram.request import BaseRequest
 
 from bot.metrics import Metrics
+from bot.telegram.transport import WrappedRequest
 
 
-class MeteredRequest(BaseRequest):
+class MeteredRequest(WrappedRequest):
     """Delegate every request to `inner`; count it by method and HTTP status in `metrics`."""
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.metrics = metrics
-
-    @property
-    def read_timeout(self) -> float | None:
-        # getUpdates adds its long-poll timeout to this: it must be the real transport's.
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any

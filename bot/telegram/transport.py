@@ -11,6 +11,7 @@ extension point (a ``BaseRequest``); see benchmarks/reply_bench.py and broadcast
 from __future__ import annotations
 
 import urllib.request
+from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -86,3 +87,32 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut(f"Timed out: {exc!r}") from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp: {exc!r}") from exc
+
+
+class WrappedRequest(BaseRequest):
+    """A transport that hands every request to another one (`inner`): the base of the
+    transports that only look at requests or hold them back, never send them themselves."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        # getUpdates adds its long-poll timeout to this: it must be the real transport's.
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)

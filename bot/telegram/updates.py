@@ -19,6 +19,8 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram.transport import WrappedRequest
+
 BATCH = 100  # updates one getUpdates answers at most: Telegram's default and largest limit
 
 
@@ -83,7 +85,7 @@ class UpdateQueue(asyncio.Queue[object]):
         self._finished.set()
 
 
-class PollWhenRoom(BaseRequest):
+class PollWhenRoom(WrappedRequest):
     """The transport of long polls: ask Telegram for updates only when a whole batch fits.
 
     The updater confirms a batch to Telegram only once all of it is queued, so a batch cut
@@ -91,19 +93,8 @@ class PollWhenRoom(BaseRequest):
     """
 
     def __init__(self, inner: BaseRequest, queue: UpdateQueue) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue = queue
-
-    @property
-    def read_timeout(self) -> float | None:
-        # getUpdates adds its long-poll timeout to this: it must be the real transport's.
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,
