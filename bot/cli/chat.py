@@ -84,8 +84,12 @@ class ChatSession:
             return None
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
             return await self.press(self.buttons[int(text) - 1].data)
-        if text == "/lang" or self.lang is None:
+        if text == "/lang" or (self.lang is None and text.startswith("/")):
             return self.show(self.assistant.choose_language())
+        if self.lang is None:
+            # A question typed before a language was chosen is answered, not lost, in the
+            # language it is written in (Telegram answers it in the user's app language).
+            self.lang = self.assistant.library.matcher.detector.detect(text)
         if text in {"/menu", "/topics", "/start"}:
             return self.show(self.assistant.menu(self.lang))
         if text == "/help":

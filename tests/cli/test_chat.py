@@ -73,12 +73,29 @@ async def test_pressing_a_number_chooses_the_language(
     ]
 
 
-async def test_text_before_choosing_a_language_asks_again(
+@pytest.mark.parametrize(
+    ("question", "lang", "topic"),
+    [
+        ("как защититься от мошенников", "ru", "fraud-protect-yourself"),
+        ("алаяқтардан қалай қорғануға болады", "kk", "fraud-protect-yourself"),
+    ],
+)
+async def test_a_question_before_choosing_a_language_is_answered_in_its_language(
+    assistant: Assistant, storage: SQLiteStorage, question: str, lang: str, topic: str
+) -> None:
+    session = ChatSession(assistant, storage)
+    session.start()
+    shown = await session.handle(question)
+    assert session.lang == lang
+    assert shown is not None and shown.startswith(title(assistant, topic, lang))
+
+
+async def test_a_command_before_choosing_a_language_asks_for_one(
     assistant: Assistant, storage: SQLiteStorage
 ) -> None:
     session = ChatSession(assistant, storage)
     session.start()
-    shown = await session.handle("как защититься от мошенников")
+    shown = await session.handle("/menu")
     assert session.lang is None
     assert shown is not None and shown.startswith("Выберите язык")
 
