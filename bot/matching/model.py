@@ -111,8 +111,21 @@ class TopicModel:
         """Return an array (texts × classes) of probabilities; rows sum to 1."""
         # The pipeline was checked when it was trained; checking a short text's every array
         # again costs more than classifying it.
+        spelled = [self.spelled(fold(text)) for text in texts]
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            return self.pipeline.predict_proba([self.spelled(fold(text)) for text in texts])
+            found = self.pipeline.predict_proba(spelled)
+        if OUT_OF_SCOPE in self.classes:
+            # Text without one word the examples use ("alert(1)", "lorem ipsum") tells the
+            # classifier nothing but stray letters and digits: it is out of scope.
+            unknown = [not self.knows(text) for text in spelled]
+            found[unknown] = 0.0
+            found[unknown, self.classes.index(OUT_OF_SCOPE)] = 1.0
+        return found
+
+    def knows(self, spelled: str) -> bool:
+        """Tell whether a folded, spelled text has a word (not a number) the examples use."""
+        words = self._words
+        return any(word in words for word in spelled.split() if not word.isdigit())
 
     def spelled(self, folded: str) -> str:
         """Add to each word it does not know the known word it is most likely a typo of.
@@ -136,3 +149,8 @@ class TopicModel:
     @cached_property
     def _known(self) -> frozenset[str]:
         return frozenset(self.vocabulary)
+
+    @cached_property
+    def _words(self) -> frozenset[str]:
+        vocabulary = self.pipeline.named_steps["features"].transformer_list[1][1].vocabulary_
+        return frozenset(term for term in vocabulary if " " not in term)

@@ -13,6 +13,7 @@ from bot.matching.articles import CRIMINAL, Article
 from bot.matching.language import LanguageDetector
 from bot.matching.matcher import Candidate, Match, Matcher, Thresholds
 from bot.matching.model import OUT_OF_SCOPE, TopicModel
+from bot.matching.text import fold
 
 
 @pytest.fixture(scope="module")
@@ -270,6 +271,13 @@ def test_tiny_refuses_what_it_learnt_is_out_of_scope(tiny: Matcher) -> None:
     match = tiny.match("квантовая хромодинамика")
     assert (match.decision, match.topic) == ("unknown", None)
     assert OUT_OF_SCOPE not in tiny.topics
+
+
+@pytest.mark.parametrize("text", ["alert(1)", "<script>alert(1)</script>", "zzz 7 qqq"])
+def test_text_without_a_known_word_is_out_of_scope(tiny: Matcher, text: str) -> None:
+    assert not tiny.model.knows(tiny.model.spelled(fold(text)))
+    match = tiny.match(text, lang="ru")
+    assert (match.decision, match.candidates) == ("unknown", ())
 
 
 def test_tiny_empty(tiny: Matcher) -> None:
