@@ -30,6 +30,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}  # updates holding or awaiting each chat's lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = 0
@@ -37,12 +38,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             chat, user = update.effective_chat, update.effective_user
             key = chat.id if chat else (user.id if user else 0)
         lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked():
-                self._locks.pop(key, None)
+            # Dropped only when no update awaits it: a released lock is briefly unlocked before
+            # its next waiter runs, and a new lock then would let a third update overtake.
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.knowledge.library import Library
-from bot.telegram.updates import BATCH, UpdateQueue
+from bot.telegram.updates import BATCH, PerChatUpdateProcessor, UpdateQueue
 
 CONCURRENT = 4
 CHATS, EACH = 6, 24  # more updates than one getUpdates batch, two at a time per chat
@@ -93,3 +93,33 @@ async def test_a_burst_waits_at_telegram_and_is_answered_in_order(
             assert order[user.id] == sorted(order[user.id])
             assert len(order[user.id]) == EACH
         assert api.errors == []
+
+
+async def test_a_chats_updates_never_overlap_when_a_third_comes_as_one_ends() -> None:
+    processor = PerChatUpdateProcessor(10)
+    chat = Update.de_json({"update_id": 1, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "x",
+    }}, None)  # fmt: skip
+    running: list[int] = []
+    overlapped: list[tuple[int, ...]] = []
+    go = {n: asyncio.Event() for n in (1, 2, 3)}
+
+    async def handle(n: int) -> None:
+        running.append(n)
+        if len(running) > 1:
+            overlapped.append(tuple(running))
+        await go[n].wait()
+        running.remove(n)
+
+    first = asyncio.create_task(processor.do_process_update(chat, handle(1)))
+    second = asyncio.create_task(processor.do_process_update(chat, handle(2)))
+    await asyncio.sleep(0)
+    go[1].set()
+    await first  # the second is about to take the lock: the third must still wait for it
+    third = asyncio.create_task(processor.do_process_update(chat, handle(3)))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    go[2].set()
+    go[3].set()
+    await asyncio.gather(second, third)
+    assert overlapped == []
