@@ -27,13 +27,6 @@ class ConversationStore:
         rows = await self.database.fetchall("SELECT user_id, data FROM user_state")
         return [(row[0], row[1]) for row in rows]
 
-    async def user_data_of(self, user_id: int) -> str | None:
-        """Return one user's data, or None when they have none."""
-        rows = await self.database.fetchall(
-            "SELECT data FROM user_state WHERE user_id = ?", (user_id,)
-        )
-        return rows[0][0] if rows else None
-
     async def has_user_data(self, user_id: int) -> bool:
         rows = await self.database.fetchall(
             "SELECT 1 FROM user_state WHERE user_id = ?", (user_id,)
@@ -59,13 +52,6 @@ class ConversationStore:
             "SELECT key, state FROM conversations WHERE name = ?", (name,)
         )
         return [(row[0], row[1]) for row in rows]
-
-    async def conversation(self, name: str, key: str) -> str | None:
-        """Return the state of one open conversation, or None when it is not open."""
-        rows = await self.database.fetchall(
-            "SELECT state FROM conversations WHERE name = ? AND key = ?", (name, key)
-        )
-        return rows[0][0] if rows else None
 
     async def save_conversation(self, name: str, key: str, user_id: int | None, state: str) -> None:
         """Record the step a conversation is at; `user_id` lets /forget find it."""

@@ -90,36 +90,3 @@ async def test_privacy_shows_an_unsent_draft(storage: SQLStorage) -> None:
     assert data["draft"] is True
     assert "не отправленное объявление" in privacy_page("ru", data).html
     assert "жіберілмеген хабарландыру" in privacy_page("kk", data).html
-
-
-async def test_a_shared_users_data_and_step_are_read_as_another_worker_left_them(
-    database: str,
-) -> None:
-    async with storage_for(database) as one, storage_for(database) as two:
-        first = DatabasePersistence(one, types=(Draft,))
-        second = DatabasePersistence(two, types=(Draft,))
-        second.shared = {900}.__contains__
-        assert await second.get_user_data() == {}  # what the second worker read at start
-        await first.update_user_data(900, {"draft": Draft(text_ru="x"), "step": 1})
-        await first.update_conversation("broadcast", (900, 900), 1)
-
-        held: dict[object, object] = {"stale": True}
-        await second.refresh_user_data(900, held)
-        assert held == {"draft": Draft(text_ru="x"), "step": 1}
-        assert await second.get_conversation("broadcast", (900, 900)) == 1
-        # PTB's timed write of an older copy leaves what the other worker wrote since.
-        await second.update_user_data(900, {"draft": Draft(text_ru="older")})
-        assert await first.store.user_data_of(900) == first.dumps(held)
-        # Emptied at the end of an update there, the row goes, though that worker never wrote it.
-        second.due.add(900)
-        await second.update_user_data(900, {})
-        assert await one.fetchall("SELECT user_id FROM user_state") == []
-        await first.update_conversation("broadcast", (900, 900), None)
-        assert await second.get_conversation("broadcast", (900, 900)) is None
-        await second.refresh_user_data(900, held)
-        assert held == {}
-
-        citizen: dict[object, object] = {"kept": 1}  # not shared: PTB's usual way, no read
-        await first.update_user_data(7, {"draft": Draft(text_ru="y")})
-        await second.refresh_user_data(7, citizen)
-        assert citizen == {"kept": 1}

@@ -39,7 +39,6 @@ from bot.storage.sql import SQLStorage
 from bot.telegram.handlers import broadcasts, composer
 from bot.telegram.handlers.broadcasts import user_lang
 from bot.telegram.handlers.citizens import send
-from bot.telegram.persistence import continue_anywhere
 
 log = logging.getLogger(__name__)
 ADMIN_COMMANDS = ("broadcast", "broadcasts", "admins", "reload", "report", "link")
@@ -225,8 +224,6 @@ def register_admin(
     persists = app.persistence is not None
     flow = broadcast_flow(admins, only_admins, storage, config, clock=clock, app_persists=persists)
     app.add_handler(flow)
-    # Workers share the database: an admin's next update may reach another worker.
-    continue_anywhere(app, flow, admins.__contains__)
     # After the flow, which takes the buttons of the current step; not the citizens' handler.
     stale = callbacks.pattern(Compose, ChooseAudience)
     app.add_handler(CallbackQueryHandler(composer.stale_button, pattern=stale))
