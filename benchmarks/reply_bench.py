@@ -78,6 +78,30 @@ def questions() -> list[str]:
     return [line.split("\t")[2] for line in lines if line and not line.startswith("#")]
 
 
+async def answers(
+    api: TimedFakeBotAPI,
+    asked: list[tuple[float, int]],
+    before: dict[int, int],
+    answers_before: int,
+    last: float,
+) -> tuple[list[float], list[float]]:
+    """Wait until every question `asked` (when, chat) has an answer, or GIVE_UP seconds after
+    the `last` one; return each answered question's delay and when its answer came."""
+    while api.answers - answers_before < len(asked) and time.monotonic() < last + GIVE_UP:
+        await asyncio.sleep(0.02)
+    # The k-th question of a chat in this phase is answered by its k-th message in it
+    # (`before` counts each chat's messages from earlier phases).
+    asked_in: dict[int, int] = defaultdict(int)
+    delays, answered_at = [], []
+    for at, chat in asked:
+        index = before[chat] + asked_in[chat]
+        asked_in[chat] += 1
+        if index < len(api.accepted[chat]):
+            answered_at.append(api.accepted[chat][index])
+            delays.append(answered_at[-1] - at)
+    return delays, answered_at
+
+
 async def ask(api: TimedFakeBotAPI, rate: float, seconds: float, seed: int) -> dict[str, Any]:
     """Ask `rate` questions a second for `seconds`, each user in turn; wait for the answers."""
     rng, texts = random.Random(seed), questions()
@@ -94,17 +118,7 @@ async def ask(api: TimedFakeBotAPI, rate: float, seconds: float, seed: int) -> d
             await api.send_text(user, rng.choice(texts))
         await asyncio.sleep(0.002)
     last = time.monotonic()
-    while api.answers - answers_before < total and time.monotonic() < last + GIVE_UP:
-        await asyncio.sleep(0.02)
-    # The k-th question of a chat in this phase is answered by its k-th message in it.
-    asked_in: dict[int, int] = defaultdict(int)
-    delays, answered_at = [], []
-    for at, chat in asked:
-        index = before[chat] + asked_in[chat]
-        asked_in[chat] += 1
-        if index < len(api.accepted[chat]):
-            answered_at.append(api.accepted[chat][index])
-            delays.append(answered_at[-1] - at)
+    delays, answered_at = await answers(api, asked, before, answers_before, last)
     extra = api.answers - answers_before - len(delays)
     return {
         "total": total, "first": asked[0][0], "last": last, "delays": sorted(delays),

@@ -34,13 +34,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import aiohttp
-from reply_bench import ROOT, TimedFakeBotAPI, ms, questions
+from reply_bench import ROOT, TimedFakeBotAPI, answers, ms, questions
 
 sys.path.insert(0, str(ROOT / "tests" / "cli"))
 
@@ -56,7 +55,6 @@ ANSWERING = {
     "ZANBOT_FLOOD_RATE": "10", "ZANBOT_FLOOD_BURST": "20",
 }  # fmt: skip
 WARM_UP = (30.0, 3.0)  # questions a second, seconds: not counted
-GIVE_UP = 45.0  # seconds after the last question by which every answer must be in
 LIMIT = 30.0  # Telegram's overall rate, enforced by the fake server in (b)
 SUBSCRIBERS_FROM = 100_000  # their ids, apart from the users who ask
 
@@ -135,17 +133,7 @@ async def ask(
             await asyncio.sleep(0.002)
         last = time.monotonic()
         await asyncio.gather(*posts)
-    while api.answers - answers_before < total and time.monotonic() < last + GIVE_UP:
-        await asyncio.sleep(0.02)
-    # The k-th question of a chat in this phase is answered by its k-th message in it.
-    asked_in: Counter[int] = Counter()
-    delays, answered_at = [], []
-    for at, chat in asked:
-        index = before[chat] + asked_in[chat]
-        asked_in[chat] += 1
-        if index < len(api.accepted[chat]):
-            answered_at.append(api.accepted[chat][index])
-            delays.append(answered_at[-1] - at)
+    delays, answered_at = await answers(api, asked, before, answers_before, last)
     return {"total": total, "first": asked[0][0], "delays": sorted(delays), "at": answered_at}
 
 
