@@ -9,7 +9,7 @@ not sent, where a fixed wait would only hope so.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -18,18 +18,33 @@ from typing import Any
 
 from fakebotapi import FakeBotAPI, FakeUser, wait_until
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot.broadcasting.delivery import DeliveryWorker
 from bot.config import Config
 from bot.knowledge.library import Library
 from bot.storage.factory import storage_for
 from bot.telegram.app import build_application, on_shutdown, on_startup
+from bot.telegram.updates import PerChatUpdateProcessor
 
 TOKEN = "123456:TEST-TOKEN"
-# After every group of the bot's handlers: a handler here runs once they are done with an update.
-LAST_GROUP = 1_000_000
 _handled: dict[int, set[int]] = {}  # id(application) -> ids of the updates it has handled
+
+
+class RecordingProcessor(PerChatUpdateProcessor):
+    """The bot's update processor, noting each update once every handler is done with it
+    (also when one stopped the others, or failed)."""
+
+    def __init__(self, concurrent: int, handled: set[int]) -> None:
+        super().__init__(concurrent)
+        self.handled = handled
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await super().do_process_update(update, coroutine)
+        finally:
+            if isinstance(update, Update):
+                self.handled.add(update.update_id)
 
 
 def make_config(api: FakeBotAPI, database: str | Path, **overrides: object) -> Config:
@@ -50,14 +65,13 @@ async def running_bot(
     """Start the bot as `zanbot run` does, and stop it cleanly after: with long polling, or
     with a webhook server on ``config.webhook_port`` for `webhook_url` (``--webhook URL``)."""
     storage = storage_for(config.database)
-    app = build_application(config, library, storage, clock=clock)
+    handled: set[int] = set()
+    app = build_application(
+        config, library, storage, clock=clock,
+        processor=lambda concurrent: RecordingProcessor(concurrent, handled),
+    )  # fmt: skip
     app.bot_data["webhook"] = webhook_url is not None  # what run_bot sets
-    handled = _handled[id(app)] = set()
-
-    async def mark_handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        handled.add(update.update_id)
-
-    app.add_handler(TypeHandler(Update, mark_handled), group=LAST_GROUP)
+    _handled[id(app)] = handled
     started = False
     try:
         async with app:  # initialize / shutdown
@@ -80,7 +94,7 @@ async def running_bot(
                 await app.stop()
     finally:
         _handled.pop(id(app), None)
-        if started:  # run_polling's post_shutdown: after PTB's shutdown wrote the persistence
+        if started:  # run_polling's post_shutdown: after PTB's own shutdown
             await on_shutdown(app)
 
 

@@ -39,6 +39,11 @@ class SharedPace(Protocol):
         """Take the next slot of the shared grid; return the seconds to wait for it."""
         ...
 
+    async def reserve_chat(self, chat_id: int, interval: float) -> float:
+        """Take the chat's next slot of a grid of `interval` seconds; return the seconds to
+        wait for it."""
+        ...
+
     def pause(self, seconds: float) -> None:
         """Let no worker send for `seconds` (in the background)."""
         ...
@@ -169,13 +174,21 @@ class SendBudget:
         )
         self.chats = ChatLimiter(chat_rate * CHAT_HEADROOM, clock=clock)
         self.sleep = sleep
+        self.shared = shared
 
     async def acquire(self, chat_id: int | None = None, *, urgent: bool = True) -> None:
         """Wait for the chat's next slot (if any) and for the overall one, and take both."""
+        spaced = self.shared is None or chat_id is None  # from the other workers' messages
         while True:
             if chat_id is not None and (wait := self.chats.wait_time(chat_id)) > EPSILON:
                 await self.sleep(wait)
                 continue
+            if not spaced and self.shared is not None and chat_id is not None:
+                # Before the overall slot, which would be lost while waiting for this one.
+                spaced = True
+                wait = await self.shared.reserve_chat(chat_id, self.chats.interval)
+                if wait > EPSILON:
+                    await self.sleep(wait)
             await self.overall.acquire(urgent=urgent)
             # The chat's slot is taken when the message leaves, not before the overall wait.
             if chat_id is None or self.chats.wait_time(chat_id) <= EPSILON:

@@ -1,8 +1,9 @@
-"""Conversations in progress: the step each one is at and the user_data its steps fill in.
+"""Conversations in progress: the step a user's guided flow is at, with the data its steps
+have filled in (an admin's announcement draft), as JSON text.
 
-``bot.telegram.persistence`` (python-telegram-bot's persistence) keeps them here, encoded as
-JSON text; this store only reads and writes that text. The tables are migration 3 of
-``bot.storage.migrations``.
+``bot.telegram.flow`` reads a user's row for each of their updates and writes it back when
+the step is done, so that any worker can take the next update. The table is ``conversations``
+(migration 3; migration 8 gave it this use).
 """
 
 from __future__ import annotations
@@ -11,57 +12,38 @@ from bot.storage.database import Database, Transaction
 
 
 class ConversationStore:
-    """user_data and conversation steps as JSON text, by user and by conversation."""
+    """The state of each user's flow, by flow name, as JSON text."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
 
     @staticmethod
     async def forget(db: Transaction, user_id: int) -> None:
-        """Delete the user's data and steps, inside the caller's transaction."""
-        await db.execute("DELETE FROM user_state WHERE user_id = ?", (user_id,))
+        """Delete the user's flows, inside the caller's transaction."""
         await db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
 
-    async def user_data(self) -> list[tuple[int, str]]:
-        """Return (user id, data) for every user with data."""
-        rows = await self.database.fetchall("SELECT user_id, data FROM user_state")
-        return [(row[0], row[1]) for row in rows]
-
-    async def has_user_data(self, user_id: int) -> bool:
+    async def load(self, name: str, user_id: int) -> str | None:
+        """Return the state of the user's flow called `name`, or None when none is open."""
         rows = await self.database.fetchall(
-            "SELECT 1 FROM user_state WHERE user_id = ?", (user_id,)
+            "SELECT state FROM conversations WHERE name = ? AND key = ?", (name, str(user_id))
         )
-        return bool(rows)
+        return rows[0][0] if rows else None
 
-    async def save_user_data(self, user_id: int, data: str) -> None:
-        await self.database.execute(
-            "INSERT INTO user_state (user_id, data, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data,"
-            " updated_at = excluded.updated_at",
-            (user_id, data, self.database.now_iso()),
-        )
-
-    async def drop_user(self, user_id: int) -> None:
-        """Delete the user's data and steps (their data emptied, or PTB dropped it)."""
-        async with self.database.transaction() as db:
-            await self.forget(db, user_id)
-
-    async def conversations(self, name: str) -> list[tuple[str, str]]:
-        """Return (key, state) of every open conversation of the handler called `name`."""
-        rows = await self.database.fetchall(
-            "SELECT key, state FROM conversations WHERE name = ?", (name,)
-        )
-        return [(row[0], row[1]) for row in rows]
-
-    async def save_conversation(self, name: str, key: str, user_id: int | None, state: str) -> None:
-        """Record the step a conversation is at; `user_id` lets /forget find it."""
+    async def save(self, name: str, user_id: int, state: str) -> None:
         await self.database.execute(
             "INSERT INTO conversations (name, key, user_id, state) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, key, user_id, state),
+            (name, str(user_id), user_id, state),
         )
 
-    async def end_conversation(self, name: str, key: str) -> None:
+    async def end(self, name: str, user_id: int) -> None:
         await self.database.execute(
-            "DELETE FROM conversations WHERE name = ? AND key = ?", (name, key)
+            "DELETE FROM conversations WHERE name = ? AND key = ?", (name, str(user_id))
         )
+
+    async def has_any(self, user_id: int) -> bool:
+        """Tell whether the user has a flow open (for the privacy page)."""
+        rows = await self.database.fetchall(
+            "SELECT 1 FROM conversations WHERE user_id = ?", (user_id,)
+        )
+        return bool(rows)

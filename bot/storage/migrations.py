@@ -209,6 +209,24 @@ CREATE TABLE send_pace (
 );
 """
 
+# An admin's composer keeps its step and draft in ``conversations``, one row per flow, read
+# for each update so that any worker can take the next one (bot.telegram.flow); the copy of
+# python-telegram-bot's persistence in user_state is gone. Drafts open at the upgrade are
+# dropped: their old rows are in another format.
+SCHEMA_V8 = """
+DROP TABLE user_state;
+DELETE FROM conversations;
+"""
+
+# The rate to each chat, shared by the workers on one PostgreSQL database as send_pace is
+# (bot.storage.pace): the next free slot per chat. Unused by SQLite, as send_pace.
+SCHEMA_V9 = """
+CREATE TABLE chat_pace (
+    chat_id INTEGER PRIMARY KEY,
+    due     REAL NOT NULL
+);
+"""
+
 # In version order; append new versions, never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", SCHEMA_V1),
@@ -218,6 +236,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "shared answers", SCHEMA_V5),
     Migration(6, "outbox leases", SCHEMA_V6),
     Migration(7, "shared send pace", SCHEMA_V7),
+    Migration(8, "flows in conversations", SCHEMA_V8),
+    Migration(9, "shared pace per chat", SCHEMA_V9),
 )
 
 

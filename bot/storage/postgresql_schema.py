@@ -164,6 +164,20 @@ CREATE TABLE send_pace (
 );
 """
 
+SCHEMA_V8 = """
+DROP TABLE user_state;
+DELETE FROM conversations;
+"""
+
+# Unlogged: a slot a second ahead is worth nothing after a crash, and WAL for each message
+# would be wasted work.
+SCHEMA_V9 = """
+CREATE UNLOGGED TABLE chat_pace (
+    chat_id BIGINT PRIMARY KEY,
+    due     DOUBLE PRECISION NOT NULL
+);
+"""
+
 # By version, as in bot.storage.migrations.MIGRATIONS (whose names and order are used).
 POSTGRESQL_MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1,
@@ -173,4 +187,6 @@ POSTGRESQL_MIGRATIONS: dict[int, str] = {
     5: SCHEMA_V5,
     6: SCHEMA_V6,
     7: SCHEMA_V7,
+    8: SCHEMA_V8,
+    9: SCHEMA_V9,
 }

@@ -252,7 +252,7 @@ class SQLStorage(Database, Storage):
         rows = await self.fetchall("SELECT COUNT(*) FROM feedback WHERE user_id = ?", (user_id,))
         feedback_count = rows[0][0]
         admin = bool(await self.fetchall("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)))
-        draft = await ConversationStore(self).has_user_data(user_id)
+        draft = await ConversationStore(self).has_any(user_id)
         if user is None and not subscriptions and not feedback_count and not admin and not draft:
             return {}
         return {

@@ -33,24 +33,24 @@ from bot.knowledge.library import Library
 from bot.logs import bind_update_id, configure_logging
 from bot.metrics import Metrics
 from bot.storage.admins import Admins
-from bot.storage.database import Database
 from bot.storage.factory import pace_for, storage_for
 from bot.storage.interface import Storage
 from bot.telegram.budget import BudgetRateLimiter
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers.admins import register_admin, start_admin, stop_admin
 from bot.telegram.handlers.citizens import Handlers
-from bot.telegram.handlers.composer import Draft
 from bot.telegram.handlers.inline import register_inline
 from bot.telegram.handlers.staff import register_staff, start_watching
 from bot.telegram.health import start_health, stop_health
 from bot.telegram.metered import metered
-from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.profile import register_descriptions
 from bot.telegram.transport import AiohttpRequest
 from bot.telegram.updates import BATCH, PerChatUpdateProcessor, PollWhenRoom, UpdateQueue
 
 log = logging.getLogger(__name__)
+# Handler groups run in order: the log marker, the composer's flow (FLOW_GROUP, -1), then
+# every other handler (group 0).
+LOG_GROUP = -2
 STATS_INTERVAL = 5.0  # seconds between writes of the question counters
 PUBLIC_COMMANDS = (
     "start", "menu", "lang", "subscribe", "unsubscribe", "help", "about", "privacy", "forget"
@@ -88,10 +88,13 @@ def build_application(
     *,
     clock: Callable[[], datetime] | None = None,
     request: BaseRequest | None = None,
+    processor: Callable[[int], PerChatUpdateProcessor] = PerChatUpdateProcessor,
 ) -> Application:
     """Wire the core services into a python-telegram-bot Application (not started).
 
-    `request` replaces the HTTP transport (benchmarks use an in-process one).
+    `request` replaces the HTTP transport (benchmarks use an in-process one); `processor`
+    makes the update processor from the number of updates handled at once (tests record
+    there which updates are done).
     """
     api = config.api_url
     # One budget for everything the bot sends: its own requests (replies first) through
@@ -106,7 +109,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .update_queue(queue)
-        .concurrent_updates(PerChatUpdateProcessor(concurrent))
+        .concurrent_updates(processor(concurrent))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .rate_limiter(BudgetRateLimiter(budget))
@@ -117,9 +120,6 @@ def build_application(
     builder = builder.request(metered(metrics, request))
     polls = metered(metrics, AiohttpRequest(connections=1))
     builder = builder.get_updates_request(PollWhenRoom(polls, queue))
-    if isinstance(storage, Database):
-        # An admin half-way through composing an announcement keeps the draft over a restart.
-        builder = builder.persistence(DatabasePersistence(storage, types=(Draft,)))
     app = builder.build()
     flood = FloodGuard(rate=config.flood_rate, burst=config.flood_burst)
     assistant = Assistant(library, clock=clock, subscriptions=True, operator=config.operator)
@@ -137,10 +137,7 @@ def build_application(
     async def mark_logs(update: Update, context: object) -> None:
         bind_update_id(update.update_id)  # every log record of this update carries its id
 
-    add(TypeHandler(Update, mark_logs), group=-1)  # a group of its own: all else still runs
-    # The announcement composer is a ConversationHandler: while an admin is in it, it takes
-    # their text and commands (/cancel, /forget) before the handlers below do: the first
-    # match in a group wins.
+    add(TypeHandler(Update, mark_logs), group=LOG_GROUP)  # of its own: all else still runs
     register_admin(app, admins, config, storage, library, clock=clock)  # type: ignore[arg-type]
     register_staff(app, admins)
     for names, callback in (

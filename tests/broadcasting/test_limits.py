@@ -94,16 +94,22 @@ async def test_a_stall_in_transit_never_puts_31_messages_in_one_second(
 
 
 class FakePace:
-    """A shared grid that answers waits from a list and records pauses."""
+    """A shared grid that answers waits from lists and records what it was asked."""
 
-    def __init__(self, waits: list[float]) -> None:
+    def __init__(self, waits: list[float], chat_waits: list[float] | None = None) -> None:
         self.waits = waits
+        self.chat_waits = chat_waits or [0.0] * len(waits)
         self.asked: list[float] = []
+        self.chats_asked: list[tuple[int, float]] = []
         self.paused: list[float] = []
 
     async def reserve(self, interval: float) -> float:
         self.asked.append(interval)
         return self.waits.pop(0)
+
+    async def reserve_chat(self, chat_id: int, interval: float) -> float:
+        self.chats_asked.append((chat_id, round(interval, 9)))
+        return self.chat_waits.pop(0)
 
     def pause(self, seconds: float) -> None:
         self.paused.append(seconds)
@@ -125,5 +131,23 @@ async def test_a_shared_pace_adds_its_wait_and_hears_every_pause() -> None:
     # later); the third finds both free.
     assert moments == [0.0, 0.6, 0.6]
     assert pace.asked == [0.1, 0.1, 0.1]
+    assert pace.chats_asked == [(chat, round(1 / 0.9, 9)) for chat in (1, 2, 3)]
     budget.pause(7)
     assert pace.paused == [7]
+
+
+async def test_a_chat_another_worker_just_wrote_to_waits_for_its_shared_slot_once() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 9))
+        now[0] += seconds
+
+    pace = FakePace([0.0, 0.0], chat_waits=[0.75, 0.0])
+    budget = SendBudget(10, 1, headroom=1.0, clock=lambda: now[0], sleep=sleep, shared=pace)
+    await budget.acquire(5)  # another worker wrote to chat 5 a moment ago
+    assert (now[0], slept) == (0.75, [0.75])  # the chat's slot first, then the overall one
+    await budget.acquire(None)  # no chat (getMe, say): no chat slot asked
+    assert [chat for chat, _ in pace.chats_asked] == [5]
+    assert len(pace.asked) == 2

@@ -31,8 +31,8 @@ RELEASED = {
 }
 TABLES = {
     "users", "subscriptions", "feedback", "unanswered", "topic_stats", "question_stats",
-    "admins", "broadcasts", "outbox", "hearing_notices", "user_state", "conversations",
-    "share_stats", "send_pace",
+    "admins", "broadcasts", "outbox", "hearing_notices", "conversations",
+    "share_stats", "send_pace", "chat_pace",
 }  # fmt: skip
 
 
@@ -98,7 +98,7 @@ async def test_a_database_of_an_earlier_version_opens_with_every_table(
         await storage.subscribe(7, "all")
         _id, count = await BroadcastStore(storage).create(created_by=None, text_ru="a",
                                                            text_kk="b")  # fmt: skip
-        await ConversationStore(storage).save_user_data(7, "{}")
+        await ConversationStore(storage).save("broadcast", 7, "{}")
         assert count == 1
         await storage.forget_user(7)
         assert await storage.export_user(7) == {}

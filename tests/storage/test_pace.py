@@ -7,7 +7,7 @@ import itertools
 from pathlib import Path
 
 from bot.storage.factory import pace_for, storage_for
-from bot.storage.pace import DatabasePace
+from bot.storage.pace import FORGET_EVERY, DatabasePace
 
 INTERVAL = 0.05
 
@@ -40,3 +40,25 @@ async def test_a_pause_holds_every_worker(postgresql: str) -> None:
 async def test_only_a_shared_database_has_a_shared_pace(postgresql: str, tmp_path: Path) -> None:
     assert pace_for(storage_for(tmp_path / "zanbot.sqlite3")) is None
     assert isinstance(pace_for(storage_for(postgresql)), DatabasePace)
+
+
+async def test_a_chat_gets_one_slot_a_chat_interval_from_any_worker(postgresql: str) -> None:
+    async with storage_for(postgresql) as one, storage_for(postgresql) as two:
+        first, second = DatabasePace(one), DatabasePace(two)
+        assert await first.reserve_chat(2**40, 1.0) == 0.0  # a new chat: now
+        wait = await second.reserve_chat(2**40, 1.0)  # the same chat from the other worker
+        assert 0.9 < wait <= 1.0
+        assert await second.reserve_chat(77, 1.0) == 0.0  # another chat is not held
+        taken = [(await first.take_chat(5, INTERVAL))[0] for _ in range(3)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(taken)]
+        assert min(gaps) >= INTERVAL - 1e-6
+
+
+async def test_chats_long_past_their_slot_are_forgotten(postgresql: str) -> None:
+    async with storage_for(postgresql) as db:
+        await db.execute("INSERT INTO chat_pace (chat_id, due) VALUES (1, 0), (2, 1e12)")
+        pace = DatabasePace(db)
+        for chat in range(FORGET_EVERY):
+            await pace.take_chat(1000 + chat, INTERVAL)
+        rows = await db.fetchall("SELECT chat_id FROM chat_pace WHERE chat_id < 1000")
+        assert rows == [(2,)]  # due in the future: kept

@@ -298,8 +298,7 @@ async def test_export_then_forget_deletes_everything(store: SQLStorage) -> None:
     )
     conversations = ConversationStore(store)
     for user_id in (42, 43):
-        await conversations.save_user_data(user_id, '{"draft": "x"}')
-        await conversations.save_conversation("broadcast", f"[{user_id}]", user_id, "1")
+        await conversations.save("broadcast", user_id, '{"step": 1, "data": {}}')
 
     assert await store.export_user(42) == {
         "user": {
@@ -324,8 +323,8 @@ async def test_export_then_forget_deletes_everything(store: SQLStorage) -> None:
     assert await store.fetchall("SELECT user_id FROM feedback ORDER BY id") == [(43,), (None,)]
     assert await store.subscriptions(43) == {"all"}
     assert await store.fetchall("SELECT user_id FROM outbox") == [(43,)]
-    assert await conversations.user_data() == [(43, '{"draft": "x"}')]
-    assert await conversations.conversations("broadcast") == [("[43]", "1")]
+    assert await conversations.load("broadcast", 42) is None
+    assert await conversations.load("broadcast", 43) == '{"step": 1, "data": {}}'
     assert (await BroadcastStore(store).counts(broadcast_id))["pending"] == 1
     assert await store.export_user(12345) == {}
 

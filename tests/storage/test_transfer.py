@@ -46,8 +46,7 @@ async def seed(storage: SQLiteStorage) -> None:
     await outbox.sent(first)
     await broadcasts.record_hearing_notices([HearingNotice("*", "baseline", "")])
     conversations = ConversationStore(storage)
-    await conversations.save_user_data(2, '{"draft": {"$Draft": {"text_ru": "Привет"}}}')
-    await conversations.save_conversation("broadcast", "[2, 2]", 2, "3")
+    await conversations.save("broadcast", 2, '{"step": 3, "data": {"draft": {"$Draft": {}}}}')
 
 
 async def everything(storage: SQLStorage, tables: list[str]) -> dict[str, list[tuple]]:

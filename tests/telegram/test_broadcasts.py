@@ -297,7 +297,7 @@ async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
         await api.send_text(citizen, "что такое сталкинг")
         await api.wait_for(citizen)
     async with SQLiteStorage(config.database) as storage:
-        kept = await storage.fetchall("SELECT user_id FROM user_state")
+        kept = await storage.fetchall("SELECT user_id FROM conversations")
     assert kept == [(ADMIN,)]  # the admin's draft; a citizen who only asked leaves no row
 
     async with running_bot(config, library, clock=lambda: NOW):  # a restart, mid-flow
@@ -332,14 +332,12 @@ async def test_a_draft_survives_a_restart_and_a_no_to_forget_but_not_a_yes(
         [answer] = await api.wait_for(admin)
     async with SQLiteStorage(config.database) as storage:
         [sent] = await Broadcasts(storage).recent(include_system=False)
-        left = await storage.fetchall(
-            "SELECT (SELECT COUNT(*) FROM user_state), (SELECT COUNT(*) FROM conversations)"
-        )
+        left = await storage.fetchall("SELECT COUNT(*) FROM conversations")
     assert (sent.text_ru, sent.text_kk) == (
         "<b>Внимание</b>: новый номер",
         "<b>Назар</b>: жаңа нөмір",
     )
-    assert left == [(0, 0)]
+    assert left == [(0,)]
     assert "Ничего не удалено" in kept["text"] and "/cancel" in carry_on["text"]
     assert (preview_ru["text"], preview_kk["text"]) == ("Черновик", "Жоба")  # the draft was kept
     assert "fb:uk-115-1-stalking:1" in buttons(answer)

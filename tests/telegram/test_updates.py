@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from botharness import LAST_GROUP, make_config, running_bot, until_handled
+from botharness import make_config, running_bot, until_handled
 from fakebotapi import FakeBotAPI, UploadedFile, wait_until
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
@@ -68,8 +68,8 @@ async def test_a_burst_waits_at_telegram_and_is_answered_in_order(
                 active[update.effective_chat.id] -= 1  # the bot's reply has been sent
                 api.handled.add(update.update_id)
 
-            app.add_handler(TypeHandler(Update, hold), group=-2)  # before the bot's handlers
-            app.add_handler(TypeHandler(Update, handled), group=LAST_GROUP + 1)
+            app.add_handler(TypeHandler(Update, hold), group=-3)  # before the bot's handlers
+            app.add_handler(TypeHandler(Update, handled), group=1_000_000)  # after them
             users = [api.user(2001 + n) for n in range(CHATS)]
             sent = [await api.send_text(user, "что такое сталкинг") for _ in range(EACH // 2)
                     for user in users for _twice in range(2)]  # fmt: skip

@@ -9,23 +9,21 @@ are published only in each admin's own chat (BotCommandScopeChat).
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from markupsafe import escape
 from telegram import Bot, BotCommand, BotCommandScopeChat, Message, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.config import Config
 from bot.conversation import callbacks
@@ -34,13 +32,16 @@ from bot.conversation.callbacks import ChooseAudience, Compose, Forget, decode
 from bot.i18n import _, use_locale
 from bot.knowledge.library import Library
 from bot.storage.admins import Admins, ConfiguredAdmin
+from bot.storage.conversations import ConversationStore
 from bot.storage.interface import Storage
 from bot.storage.sql import SQLStorage
+from bot.telegram.flow import END, StoredFlow
 from bot.telegram.handlers import broadcasts, composer
 from bot.telegram.handlers.broadcasts import user_lang
 from bot.telegram.handlers.citizens import send
 
 log = logging.getLogger(__name__)
+FLOW_GROUP = -1  # the composer's handler group: before group 0, after the log marker's
 ADMIN_COMMANDS = ("broadcast", "broadcasts", "admins", "reload", "report", "link")
 
 
@@ -152,12 +153,11 @@ def broadcast_flow(
     config: Config,
     *,
     clock: Callable[[], datetime] | None = None,
-    app_persists: bool = False,
-) -> ConversationHandler:
-    """Build the /broadcast flow: per admin and chat, with /cancel at every step.
+) -> StoredFlow:
+    """Build the /broadcast flow: one per admin, with /cancel and /forget at every step.
 
-    With `app_persists` (the application has a persistence), the step and the draft survive a
-    restart.
+    Its step and draft are in the database: they survive a restart, and any worker takes the
+    admin's next update.
     """
     flow = composer.Composer(admins, storage, config, clock or (lambda: datetime.now(UTC)))
     text = only_admins & filters.TEXT & ~filters.COMMAND
@@ -174,38 +174,40 @@ def broadcast_flow(
         """Yes: everything is deleted and the flow ends with it. No: back to composing."""
         await context.application.bot_data["handlers"].button(update, context)
         if update.callback_query and decode(update.callback_query.data) == Forget(confirmed=True):
-            # Ending here lets python-telegram-bot drop the step instead of writing it back.
-            return ConversationHandler.END
+            return END
         return await flow.kept(update, context)
+
+    def accepts(update: Update) -> bool:
+        chat, user = update.effective_chat, update.effective_user
+        return (
+            chat is not None
+            and chat.type == ChatType.PRIVATE
+            and user is not None
+            and (user.id in admins)
+        )
 
     audiences = callbacks.pattern(*(ChooseAudience(a) for a in composer.AUDIENCES))
     forget_answers = callbacks.pattern(Forget)
-
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat and user on purpose: one flow per admin at a time.
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("broadcast", flow.start, filters=only_admins)],
-            states={
-                composer.RU: [
-                    MessageHandler(text, flow.russian),
-                    button(flow.kazakh_only, "kk-only"),
-                ],
-                composer.KK: [MessageHandler(text, flow.kazakh), button(flow.single, "single")],
-                composer.AUDIENCE: [CallbackQueryHandler(flow.audience, pattern=audiences)],
-                composer.WHEN: [button(flow.now, "now"), MessageHandler(text, flow.typed_time)],
-                composer.CONFIRM: [button(flow.confirm, "confirm")],
-                composer.FORGET: [CallbackQueryHandler(forget_answer, pattern=forget_answers)],
-            },
-            fallbacks=[
-                CommandHandler("cancel", flow.cancel, filters=only_admins),
-                button(flow.cancel, "cancel"),
-                CommandHandler("forget", forget, filters=only_admins),
-            ],
-            allow_reentry=True,
-            name="broadcast",
-            persistent=app_persists,
-        )
+    return StoredFlow(
+        "broadcast",
+        ConversationStore(storage),
+        accepts=accepts,
+        entry_points=[CommandHandler("broadcast", flow.start, filters=only_admins)],
+        states={
+            composer.RU: [MessageHandler(text, flow.russian), button(flow.kazakh_only, "kk-only")],
+            composer.KK: [MessageHandler(text, flow.kazakh), button(flow.single, "single")],
+            composer.AUDIENCE: [CallbackQueryHandler(flow.audience, pattern=audiences)],
+            composer.WHEN: [button(flow.now, "now"), MessageHandler(text, flow.typed_time)],
+            composer.CONFIRM: [button(flow.confirm, "confirm")],
+            composer.FORGET: [CallbackQueryHandler(forget_answer, pattern=forget_answers)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", flow.cancel, filters=only_admins),
+            button(flow.cancel, "cancel"),
+            CommandHandler("forget", forget, filters=only_admins),
+        ],
+        types=(composer.Draft,),
+    )
 
 
 def register_admin(
@@ -221,10 +223,10 @@ def register_admin(
     only_admins = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & AdminFilter(admins)
     commands = AdminCommands(admins, storage)
     app.add_handler(CommandHandler("admins", commands.admins_command, filters=only_admins))
-    persists = app.persistence is not None
-    flow = broadcast_flow(admins, only_admins, storage, config, clock=clock, app_persists=persists)
-    app.add_handler(flow)
-    # After the flow, which takes the buttons of the current step; not the citizens' handler.
+    # Ahead of every other handler: while an admin is in the flow, it takes their text and
+    # commands (/cancel, /forget) before the handlers of group 0 would.
+    app.add_handler(broadcast_flow(admins, only_admins, storage, config, clock=clock), FLOW_GROUP)
+    # Buttons of a step the flow has left (the flow took the current ones); not the citizens'.
     stale = callbacks.pattern(Compose, ChooseAudience)
     app.add_handler(CallbackQueryHandler(composer.stale_button, pattern=stale))
     broadcasts.register(app, admins, only_admins, storage, config)

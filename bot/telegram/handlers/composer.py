@@ -1,9 +1,9 @@
 """/broadcast: the steps of the guided flow in which an admin composes an announcement
-(wired as a ConversationHandler in ``bot.telegram.handlers.admins``).
+(wired as a ``StoredFlow`` in ``bot.telegram.handlers.admins``: any worker takes the next step).
 
 Russian text → Kazakh text (or one text for everyone) → audience → time → a preview exactly as
 recipients will see it, with the recipient count → confirm. /cancel (or the Cancel button)
-leaves at every step; nothing is stored before the confirmation. /forget at any step asks
+leaves at every step; no announcement exists before the confirmation. /forget at any step asks
 first: "no" goes back to the same step with the draft, "yes" deletes both.
 """
 
@@ -16,7 +16,7 @@ from datetime import datetime
 
 from markupsafe import escape
 from telegram import Message, Update
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import ContextTypes
 
 from bot.broadcasting.broadcasts import AUDIENCES as TOPIC_AUDIENCES
 from bot.broadcasting.broadcasts import (
@@ -33,6 +33,7 @@ from bot.conversation.render import TELEGRAM_LIMIT
 from bot.i18n import _, current_locale
 from bot.storage.admins import Admins
 from bot.storage.sql import SQLStorage
+from bot.telegram.flow import END
 from bot.telegram.handlers.broadcasts import describe_audience, local_time, user_lang
 from bot.telegram.handlers.citizens import edit, send
 
@@ -68,7 +69,7 @@ def in_admin_locale(step: Step) -> Step:
         await user_lang(self.storage, update)
         reached = await step(self, update, context)
         # An admin who answers "no" to /forget carries on from here (see admins.py).
-        if reached == ConversationHandler.END:
+        if reached == END:
             context.user_data.pop("step", None)  # type: ignore[union-attr]
         else:
             context.user_data["step"] = reached  # type: ignore[index]
@@ -89,7 +90,8 @@ async def stale_button(update: Update, context: Context) -> None:
 
 
 class Composer:
-    """The steps of the flow; the draft lives in the admin's user_data until confirmed."""
+    """The steps of the flow; the draft is in the admin's user_data (stored between updates by
+    the flow) until confirmed."""
 
     def __init__(
         self, admins: Admins, storage: SQLStorage, config: Config, clock: Callable[[], datetime]
@@ -228,7 +230,7 @@ class Composer:
             await update.callback_query.answer()
         message = update.effective_message
         if message is None:
-            return ConversationHandler.END
+            return END
         found = await self.broadcasts.recipients(draft.topic, draft.lang)
         for code, html in (("ru", draft.text_ru), ("kk", draft.text_kk)):
             if draft.single_lang in (None, code):
@@ -249,7 +251,7 @@ class Composer:
         user = update.effective_user
         draft: Draft = context.user_data.pop("draft", Draft())  # type: ignore[union-attr]
         if user is None or user.id not in self.admins:
-            return ConversationHandler.END
+            return END
         broadcast_id, count = await self.broadcasts.create(
             created_by=user.id, text_ru=draft.text_ru or draft.text_kk,
             text_kk=draft.text_kk or draft.text_ru, single_lang=draft.single_lang,
@@ -263,7 +265,7 @@ class Composer:
             "when it is sent; /broadcasts shows its progress."
         ).format(id=broadcast_id, count=count, when=self._when(draft))
         await self._say(update, text)
-        return ConversationHandler.END
+        return END
 
     @in_admin_locale
     async def kept(self, update: Update, context: Context) -> int:
@@ -277,4 +279,4 @@ class Composer:
     async def cancel(self, update: Update, context: Context) -> int:
         context.user_data.pop("draft", None)  # type: ignore[union-attr]
         await self._say(update, _("Cancelled: nothing was sent."))
-        return ConversationHandler.END
+        return END
