@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.broadcasting.limits import CHAT_HEADROOM, RateLimiter, SendBudget
+from bot.broadcasting.limits import CHAT_HEADROOM, RESLOTS, RateLimiter, SendBudget
 
 
 class Clock:
@@ -151,3 +151,20 @@ async def test_a_chat_another_worker_just_wrote_to_waits_for_its_shared_slot_onc
     await budget.acquire(None)  # no chat (getMe, say): no chat slot asked
     assert [chat for chat, _ in pace.chats_asked] == [5]
     assert len(pace.asked) == 2
+
+
+async def test_a_worker_stalled_past_its_shared_slot_takes_another_a_few_times_at_most() -> None:
+    now = [0.0]
+    stalls = [0.2, 0.0]  # the first wake-up comes 200 ms late, the second on time
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds + (stalls.pop(0) if stalls else 0.5)
+
+    pace = FakePace([0.05, 0.05, 0.0], chat_waits=[0.0])
+    limiter = RateLimiter(10, clock=lambda: now[0], sleep=sleep, shared=pace)
+    await limiter.acquire()
+    assert len(pace.asked) == 2  # the late slot was given up for the next one
+    always_late = FakePace([0.05] * (RESLOTS + 1))  # a machine too busy to keep any slot
+    limiter = RateLimiter(10, clock=lambda: now[0], sleep=sleep, shared=always_late)
+    await limiter.acquire()
+    assert len(always_late.asked) == RESLOTS + 1 and always_late.waits == []  # it still sends
